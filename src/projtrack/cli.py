@@ -1,0 +1,162 @@
+"""The ``projtrack`` command line (also ``python -m projtrack``).
+
+Exit codes follow linters: 0 success, 1 the input has problems (one
+readable line per error, no traceback), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from projtrack._io import load
+from projtrack._model import Project
+from projtrack.exceptions import ProjtrackError
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="projtrack", prog_name="projtrack")
+def cli() -> None:
+    """Track investment and renovation projects: approvals, milestones, works."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: Sequence[str]) -> None:
+    """Check that project FILES are valid; print one line per problem.
+
+    Exit status 0 when every file is valid, 1 otherwise.
+    """
+    failed = 0
+    for name in files:
+        try:
+            project = load(name)
+        except ProjtrackError as exc:
+            failed += 1
+            click.echo(f"{exc}", err=False)
+            continue
+        click.echo(
+            f"{name}: ok ({len(project.activities)} activities, {len(project.links)} links)"
+        )
+    if failed:
+        raise SystemExit(1)
+
+
+def _fmt_date(value: Any) -> str:
+    return "-" if value is None else str(value)[:10]
+
+
+def describe(project: Project) -> str:
+    """Return the text ``projtrack show`` prints for a project.
+
+    Examples
+    --------
+    >>> import projtrack as pt
+    >>> from projtrack.cli import describe
+    >>> print(describe(pt.load("examples/renhe-road.yaml")).splitlines()[0])
+    renhe-road: Renhe Road old-city renovation (人和路旧城改造项目)
+    """
+    lines = []
+    title = project.name or project.id
+    if project.name_zh:
+        title += f" ({project.name_zh})"
+    lines.append(f"{project.id}: {title}")
+    lines.append(
+        f"  start {project.start}  calendar {project.calendar}  timezone {project.timezone}"
+        + (f"  data date {_fmt_date(project.data_date)}" if project.data_date else "")
+    )
+    for key, value in project.attrs.items():
+        if isinstance(value, str | int | float):
+            lines.append(f"  {key}: {value}")
+    kinds = Counter(a.kind for a in project.activities)
+    lines.append(
+        f"Activities: {len(project.activities)} "
+        f"({', '.join(f'{n} {k}s' for k, n in sorted(kinds.items()))})"
+    )
+    stages: dict[str, list[Any]] = {}
+    for act in project.activities:
+        stages.setdefault(act.stage or "(no stage)", []).append(act)
+    for stage, acts in stages.items():
+        lines.append(f"  {stage}")
+        for act in acts:
+            mark = {"task": "-", "approval": "A", "milestone": "M"}[act.kind]
+            name = act.name or str(act.id)
+            if act.name_zh:
+                name += f" / {act.name_zh}"
+            extra = []
+            if act.kind != "milestone":
+                unit = "" if act.duration_unit == "d" else act.duration_unit
+                extra.append(f"{act.duration:g}{unit or 'd'}")
+            if act.agency:
+                extra.append(f"agency {act.agency}")
+            if act.time_limit is not None:
+                extra.append(f"limit {act.time_limit:g} wd")
+            if act.actual_start is not None:
+                extra.append(f"started {_fmt_date(act.actual_start)}")
+            if act.actual_finish is not None:
+                extra.append(f"finished {_fmt_date(act.actual_finish)}")
+            if act.estimated:
+                extra.append("dates estimated")
+            lines.append(f"    {mark} {act.id}: {name}" + (f"  [{', '.join(extra)}]" if extra
+                                                           else ""))
+    lines.append(f"Parties: {len(project.parties)}")
+    for party in project.parties:
+        name = party.name + (f" / {party.name_zh}" if party.name_zh else "")
+        lines.append(f"  {party.id}: {name} ({party.role})")
+    types = Counter(k.type for k in project.links)
+    lines.append(
+        f"Links: {len(project.links)}"
+        + (f" ({', '.join(f'{n} {t}' for t, n in sorted(types.items()))})" if types else "")
+    )
+    dates = [
+        d
+        for a in project.activities
+        for d in (a.actual_start, a.actual_finish)
+        if d is not None
+    ]
+    dates += [c.date for a in project.activities for c in a.constraints if c.date is not None]
+    dates += [e.at for e in project.events]
+    if dates:
+        keys = sorted(str(d)[:10] for d in dates)
+        lines.append(f"Dates recorded: {keys[0]} .. {keys[-1]}")
+    if project.events:
+        lines.append(f"Events: {len(project.events)}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def show(file: str) -> None:
+    """Summarise a project FILE: activities by kind and stage, parties, links, dates."""
+    try:
+        project = load(file)
+    except ProjtrackError as exc:
+        click.echo(str(exc))
+        raise SystemExit(1) from None
+    click.echo(describe(project))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line; ``argv`` defaults to ``sys.argv[1:]``.
+
+    Examples
+    --------
+    >>> from projtrack.cli import main
+    >>> try:
+    ...     main(["validate", "examples/renhe-road.yaml"])
+    ... except SystemExit as exit:
+    ...     print("exit", exit.code)
+    examples/renhe-road.yaml: ok (...)
+    exit 0
+    """
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="projtrack")
+    except ProjtrackError as exc:  # a command let one through: still no traceback
+        click.echo(str(exc), err=True)
+        sys.exit(1)
