@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from projtrack._graph import project_from_networkx as from_networkx
 from projtrack._io import dumps, from_dict, load, loads, save, to_dict
@@ -29,6 +29,7 @@ from projtrack._model import (
     Project,
     ScheduleOptions,
 )
+from projtrack.calendars import WorkCalendar, get_calendar
 from projtrack.exceptions import (
     CalendarError,
     DanglingLinkError,
@@ -69,9 +70,11 @@ __all__ = [
     "ScheduleOptions",
     "UnknownReferenceError",
     "ValidationError",
+    "WorkCalendar",
     "dumps",
     "from_dict",
     "from_networkx",
+    "get_calendar",
     "load",
     "loads",
     "save",
@@ -86,7 +89,7 @@ for _name in __all__:
 del _name, _obj
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name == "__version__":
         from importlib.metadata import version
 

@@ -90,7 +90,9 @@ def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields:
                 meta[key] = value
         values["id"] = node
         values.setdefault("name", str(node))
-        if values.get("calendar") == default_calendar:
+        if base is not None and data.get("calendar") == (base.calendar or default_calendar):
+            values["calendar"] = base.calendar  # unchanged since to_networkx resolved it
+        elif base is None and values.get("calendar") == default_calendar:
             # The node states the default explicitly; keep the project default implicit.
             values["calendar"] = None
         values["attrs"] = meta

@@ -39,7 +39,7 @@ from projtrack.exceptions import FileFormatError, ProjtrackError
 __all__ = ["dumps", "from_dict", "load", "loads", "save", "to_dict"]
 
 FORMAT_VERSION = "projtrack/1"
-_MAX_NODES = 5_000_000  # guards against alias ("billion laughs") expansion
+_MAX_EXPANSION = 10  # aliases may repeat content, but not blow it up ("billion laughs")
 _SAFE_SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -73,12 +73,14 @@ def _yaml_document(text: str, source: str) -> tuple[Any, Positions]:
         ) from None
     except yaml.YAMLError as exc:
         raise FileFormatError(f"invalid YAML: {exc}", file=source) from None
+    except RecursionError:
+        raise FileFormatError("the document is nested too deeply to read", file=source) from None
     if node is None:
         raise FileFormatError("the file is empty; a project needs at least id and start",
                               file=source, line=1, column=1)
     positions: Positions = {}
     constructor = yaml.SafeLoader("")
-    count = 0
+    _refuse_alias_bombs(node, source)
 
     def fail(message: str, n: yaml.Node, path: Path_) -> FileFormatError:
         return FileFormatError(
@@ -90,11 +92,6 @@ def _yaml_document(text: str, source: str) -> tuple[Any, Positions]:
         )
 
     def walk(n: yaml.Node, path: Path_) -> Any:
-        nonlocal count
-        count += 1
-        if count > _MAX_NODES:
-            raise fail("the document is too large (alias expansion?); refusing to read it", n,
-                       path)
         positions.setdefault(path, (n.start_mark.line + 1, n.start_mark.column + 1))
         if isinstance(n, yaml.MappingNode):
             if n.tag != "tag:yaml.org,2002:map":
@@ -102,14 +99,14 @@ def _yaml_document(text: str, source: str) -> tuple[Any, Positions]:
                            n, path)
             out: dict[str, Any] = {}
             for key_node, value_node in n.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise fail("YAML merge keys (<<) are not supported; write the fields out",
+                               key_node, path)
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
                     "tag:yaml.org,2002:str",
                     "tag:yaml.org,2002:int",
                 ):
                     raise fail("keys must be plain text", key_node, path)
-                if key_node.value == "<<":
-                    raise fail("YAML merge keys (<<) are not supported; write the fields out",
-                               key_node, path)
                 key = key_node.value
                 if key in out:
                     raise fail(f"duplicate key {key!r}; keep one of them", key_node, path)
@@ -135,7 +132,38 @@ def _yaml_document(text: str, source: str) -> tuple[Any, Positions]:
         except yaml.YAMLError as exc:
             raise fail(f"invalid value: {exc}", n, path) from None
 
-    return walk(node, ()), positions
+    try:
+        return walk(node, ()), positions
+    except RecursionError:
+        raise FileFormatError("the document is nested too deeply to read", file=source) from None
+
+
+def _refuse_alias_bombs(root: yaml.Node, source: str) -> None:
+    """Refuse documents whose aliases expand far beyond their written size."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative post-order: deep documents must not hit the recursion limit
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if ready or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    if sizes[id(root)] > _MAX_EXPANSION * len(sizes) + 100_000:
+        raise FileFormatError(
+            f"aliases expand the document to {sizes[id(root)]:,} values from {len(sizes):,} "
+            "written ones; it is too large to read (an alias bomb?)",
+            file=source,
+            line=root.start_mark.line + 1,
+            column=root.start_mark.column + 1,
+        )
 
 
 def _json_document(text: str, source: str) -> tuple[Any, Positions]:

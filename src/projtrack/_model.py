@@ -9,6 +9,7 @@ validates again.
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
@@ -829,7 +830,9 @@ class Project:
     timezone: str = DEFAULT_TIMEZONE
     calendar: str = "standard"
     activities: tuple[Activity, ...] = field(default=(), converter=tuple)
-    links: tuple[Link, ...] = field(default=(), converter=tuple)
+    # Link order carries no meaning (files group links under their successor),
+    # so equality compares links as a multiset.
+    links: tuple[Link, ...] = field(default=(), converter=tuple, eq=Counter, hash=False)
     calendars: tuple[Calendar, ...] = field(default=(), converter=tuple)
     parties: tuple[Party, ...] = field(default=(), converter=tuple)
     events: tuple[Event, ...] = field(default=(), converter=tuple)
