@@ -736,6 +736,11 @@ class ScheduleOptions:
         ``float`` (threshold above) or ``longest_path``.
     open_ends_critical
         Treat activities without successors as critical (P6 option).
+    ss_lag_from
+        Where the lag of a start-to-start (and start-to-finish) link from a
+        started activity counts from (P6 "Calculate start-to-start lag from"):
+        ``early_start`` (default: the remaining early start, less the working
+        time already spent since the actual start) or ``actual_start``.
 
     Examples
     --------
@@ -747,6 +752,7 @@ class ScheduleOptions:
     PROGRESS_MODES: ClassVar[tuple[str, ...]] = ("retained_logic", "progress_override")
     FLOAT_TYPES: ClassVar[tuple[str, ...]] = ("finish", "start", "smallest")
     CRITICAL_PATHS: ClassVar[tuple[str, ...]] = ("float", "longest_path")
+    SS_LAG_FROM: ClassVar[tuple[str, ...]] = ("early_start", "actual_start")
 
     lag_calendar: str = "predecessor"
     progress: str = "retained_logic"
@@ -754,9 +760,11 @@ class ScheduleOptions:
     critical_float: float = 0.0
     critical_path: str = "float"
     open_ends_critical: bool = False
+    ss_lag_from: str = "early_start"
 
     def __attrs_post_init__(self) -> None:
         _one_of(self.lag_calendar, self.LAG_CALENDARS, "lag_calendar")
+        _one_of(self.ss_lag_from, self.SS_LAG_FROM, "ss_lag_from")
         _one_of(self.progress, self.PROGRESS_MODES, "progress")
         _one_of(self.float_type, self.FLOAT_TYPES, "float_type")
         _check_number(self.critical_float, "critical_float", minimum=None)
@@ -1109,6 +1117,63 @@ class Project:
             calendars=(*self.calendars, *calendars),
             events=(*self.events, *events),
         )
+
+    # ------------------------------------------------------------------ history
+    def as_of(self, date: When) -> Project:
+        """Return the project as it stood on ``date``, derived from its event history.
+
+        Events after ``date`` are not counted (a plain date includes that whole
+        day). Each activity's actual dates, progress and approval outcome come
+        from its events; activities without events keep their stored actual
+        dates unless those lie after ``date``. The result's ``data_date`` is
+        ``date``, so :func:`projtrack.schedule` schedules remaining work from
+        there.
+
+        Raises
+        ------
+        EventHistoryError
+            The events contradict each other (see :func:`projtrack.replay`).
+
+        Examples
+        --------
+        >>> p = pt.loads('''
+        ... id: p
+        ... start: 2024-01-02
+        ... activities: [{id: dig, duration: 10}]
+        ... events:
+        ...   - {at: 2024-01-03, kind: started, activity: dig}
+        ...   - {at: 2024-01-10, kind: progress, activity: dig, percent: 40}
+        ...   - {at: 2024-01-19, kind: finished, activity: dig}
+        ... ''')
+        >>> dig = p.as_of(pendulum.Date(2024, 1, 12)).activity("dig")
+        >>> str(dig.actual_start), dig.actual_finish, dig.percent_complete
+        ('2024-01-03', None, 40.0)
+        >>> p.as_of(pendulum.Date(2024, 1, 31)).activity("dig").status
+        'finished'
+        """
+        from projtrack._history import project_as_of
+
+        return project_as_of(self, date)
+
+    def record(self, *events: Event) -> Project:
+        """Return a copy with ``events`` appended to the history (append-only).
+
+        Refuses events that contradict the history with an
+        :class:`~projtrack.EventHistoryError`.
+
+        Examples
+        --------
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2),
+        ...                activities=[pt.Activity(id="a", duration=3)])
+        >>> p = p.record(pt.Event(at=pendulum.Date(2024, 1, 2), kind="started", activity="a"))
+        >>> p.record(pt.Event(at=pendulum.Date(2024, 1, 1), kind="finished", activity="a"))
+        Traceback (most recent call last):
+        ...
+        projtrack.EventHistoryError: events[1]: activity 'a' finishes before its start 2024-01-02 (event finished on 2024-01-01); fix or remove the event
+        """
+        from projtrack._history import record
+
+        return record(self, events)
 
     # ------------------------------------------------------------------ graph
     def to_networkx(self) -> nx.MultiDiGraph:

@@ -14,7 +14,8 @@ The tree::
     │   ├── DependencyCycleError             the links form a cycle (``.cycle``)
     │   ├── DanglingLinkError                a link names an activity that does not exist
     │   ├── DuplicateIdError                 two activities/parties/calendars share an id
-    │   └── UnknownReferenceError            unknown calendar, party or activity
+    │   ├── UnknownReferenceError            unknown calendar, party or activity
+    │   └── EventHistoryError                the event history contradicts itself
     ├── FileFormatError (ValueError)         a project file cannot be read
     │   └── ImportFormatError                a foreign file (XER, MSPDI, CSV) cannot be read
     ├── CalendarError (ValueError)           calendar arithmetic is impossible
@@ -44,6 +45,7 @@ __all__ = [
     "DanglingLinkError",
     "DependencyCycleError",
     "DuplicateIdError",
+    "EventHistoryError",
     "FileFormatError",
     "ImportFormatError",
     "PluginError",
@@ -192,6 +194,10 @@ class UnknownReferenceError(ValidationError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self._format()
+
+
+class EventHistoryError(ValidationError):
+    """The event history contradicts itself (``.field`` names the event, ``.ids`` the activity)."""
 
 
 class FileFormatError(ProjtrackError, ValueError):
