@@ -110,6 +110,8 @@ def format_when(value: _dt.date) -> str:
     >>> format_when(pendulum.Date(2022, 12, 1))
     '2022-12-01'
     >>> format_when(pendulum.datetime(2022, 12, 1, 8, tz="Asia/Shanghai"))
+    '2022-12-01T08:00:00+08:00[Asia/Shanghai]'
+    >>> format_when(pendulum.datetime(2022, 12, 1, 8, tz=pendulum.fixed_timezone(8 * 3600)))
     '2022-12-01T08:00:00+08:00'
     """
     if isinstance(value, _dt.datetime):

@@ -32,7 +32,7 @@ Examples
 ...     pt.loads("id: p\\nname: P\\nstart: 2024-01-02\\nactivities: [{id: a, duration: -1}]")
 ... except pt.ProjtrackError as exc:
 ...     print(exc)
-<string>:4:14: activities[0].duration: -1 is negative; durations must be >= 0
+<string>:4:32: activities[0].duration: -1 is negative; durations must be >= 0
 """
 
 from __future__ import annotations

@@ -89,10 +89,9 @@ def durations(*, min_value: float = 0, max_value: float = 60, integers: bool = F
     return st.one_of(ints, halves)
 
 
-@st.composite
-def whens(draw: st.DrawFn, *, min_year: int = 2008, max_year: int = 2026,
-          dates_only: bool = False) -> Any:
-    """A plain date or an aware pendulum DateTime (whole seconds).
+def whens(*, min_year: int = 2008, max_year: int = 2026,
+          dates_only: bool = False) -> st.SearchStrategy[Any]:
+    """A plain date or an aware pendulum DateTime (whole minutes).
 
     Examples
     --------
@@ -104,6 +103,11 @@ def whens(draw: st.DrawFn, *, min_year: int = 2008, max_year: int = 2026,
     """
     if max_year < min_year:
         raise InvalidArgument(f"max_year={max_year} < min_year={min_year}")
+    return _whens(min_year, max_year, dates_only)
+
+
+@st.composite
+def _whens(draw: st.DrawFn, min_year: int, max_year: int, dates_only: bool) -> Any:
     day = draw(st.dates(_dt.date(min_year, 1, 1), _dt.date(max_year, 12, 31)))
     if dates_only or draw(st.booleans()):
         return pendulum.Date(day.year, day.month, day.day)
@@ -171,10 +175,9 @@ def calendars(draw: st.DrawFn, *, name: str | None = None,
     )
 
 
-@st.composite
-def activities(draw: st.DrawFn, *, id: Any = None, kinds: tuple[str, ...] = ("task",
-               "approval", "milestone"), calendars: tuple[str | None, ...] = (None,),
-               parties: tuple[str, ...] = (), progress: bool = True) -> Activity:
+def activities(*, id: Any = None, kinds: tuple[str, ...] = ("task", "approval", "milestone"),
+               calendars: tuple[str | None, ...] = (None,), parties: tuple[str, ...] = (),
+               progress: bool = True) -> st.SearchStrategy[Activity]:
     """Valid :class:`~projtrack.Activity` objects of the given kinds.
 
     Examples
@@ -191,6 +194,15 @@ def activities(draw: st.DrawFn, *, id: Any = None, kinds: tuple[str, ...] = ("ta
     if bad or not kinds:
         raise InvalidArgument(f"kinds must be a non-empty subset of task/approval/milestone, "
                               f"got {kinds!r}")
+    if not calendars:
+        raise InvalidArgument("calendars must not be empty; use (None,) for the default")
+    return _activities(id, kinds, calendars, parties, progress)
+
+
+@st.composite
+def _activities(draw: st.DrawFn, id: Any, kinds: tuple[str, ...],
+                calendars: tuple[str | None, ...], parties: tuple[str, ...],
+                progress: bool) -> Activity:
     act_id = id if id is not None else draw(
         st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,6}", fullmatch=True) | st.integers(0, 10**6)
     )
@@ -242,11 +254,10 @@ def activities(draw: st.DrawFn, *, id: Any = None, kinds: tuple[str, ...] = ("ta
     return Activity(**values)
 
 
-@st.composite
-def projects(draw: st.DrawFn, *, min_activities: int = 0, max_activities: int = 12,
+def projects(*, min_activities: int = 0, max_activities: int = 12,
              link_types: tuple[str, ...] = LINK_TYPES, calendar: str | None = None,
              with_calendars: bool = True, with_events: bool = True,
-             progress: bool = True) -> Project:
+             progress: bool = True) -> st.SearchStrategy[Project]:
     """Valid, acyclic :class:`~projtrack.Project` objects.
 
     Parameters
@@ -271,11 +282,23 @@ def projects(draw: st.DrawFn, *, min_activities: int = 0, max_activities: int = 
     ...     order = {a: i for i, a in enumerate(p.topological_order())}
     ...     assert all(order[k.pred] < order[k.succ] for k in p.links)
     >>> test()
+    >>> projects(min_activities=3, max_activities=1)
+    Traceback (most recent call last):
+    ...
+    hypothesis.errors.InvalidArgument: max_activities=1 < min_activities=3
     """
     _check_sizes(min_activities, max_activities, "activities")
     bad = set(link_types) - set(LINK_TYPES)
     if bad or not link_types:
         raise InvalidArgument(f"link_types must be a non-empty subset of {LINK_TYPES}")
+    return _projects(min_activities, max_activities, link_types, calendar, with_calendars,
+                     with_events, progress)
+
+
+@st.composite
+def _projects(draw: st.DrawFn, min_activities: int, max_activities: int,
+              link_types: tuple[str, ...], calendar: str | None, with_calendars: bool,
+              with_events: bool, progress: bool) -> Project:
     cals: list[Calendar] = []
     if with_calendars and calendar is None:
         names = draw(st.lists(st.sampled_from(["site", "night", "office"]), max_size=2,
@@ -348,10 +371,9 @@ def projects(draw: st.DrawFn, *, min_activities: int = 0, max_activities: int = 
     )
 
 
-@st.composite
-def networks(draw: st.DrawFn, *, min_nodes: int = 1, max_nodes: int = 12,
+def networks(*, min_nodes: int = 1, max_nodes: int = 12,
              link_types: tuple[str, ...] = LINK_TYPES, max_lag: int = 5,
-             integer_ids: bool = True) -> Any:
+             integer_ids: bool = True) -> st.SearchStrategy[Any]:
     """Random acyclic :class:`networkx.MultiDiGraph` with ``duration``, ``type`` and ``lag``.
 
     The attribute names are those :meth:`projtrack.Project.from_networkx` reads.
@@ -367,9 +389,19 @@ def networks(draw: st.DrawFn, *, min_nodes: int = 1, max_nodes: int = 12,
     ...     assert len(p) == G.number_of_nodes()
     >>> test()
     """
+    _check_sizes(min_nodes, max_nodes, "nodes")
+    if set(link_types) - set(LINK_TYPES) or not link_types:
+        raise InvalidArgument(f"link_types must be a non-empty subset of {LINK_TYPES}")
+    if max_lag < 0:
+        raise InvalidArgument(f"max_lag={max_lag} must be >= 0")
+    return _networks(min_nodes, max_nodes, link_types, max_lag, integer_ids)
+
+
+@st.composite
+def _networks(draw: st.DrawFn, min_nodes: int, max_nodes: int, link_types: tuple[str, ...],
+              max_lag: int, integer_ids: bool) -> Any:
     import networkx as nx
 
-    _check_sizes(min_nodes, max_nodes, "nodes")
     n = draw(st.integers(min_nodes, max_nodes))
     graph = nx.MultiDiGraph()
     for i in range(n):
