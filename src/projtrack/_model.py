@@ -827,7 +827,7 @@ class Project:
     >>> p.replace(links=[Link(pred="a", succ="b"), Link(pred="b", succ="a")])
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.DependencyCycleError: links form a cycle a -> b -> a; remove or reverse one of these links
+    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle a -> b -> a; remove or reverse one of these links
     """
 
     id: str
@@ -1169,7 +1169,7 @@ class Project:
         >>> p.record(pt.Event(at=pendulum.Date(2024, 1, 1), kind="finished", activity="a"))
         Traceback (most recent call last):
         ...
-        projtrack.EventHistoryError: events[1]: activity 'a' finishes before its start 2024-01-02 (event finished on 2024-01-01); fix or remove the event
+        projtrack.exceptions.EventHistoryError: events[1]: activity 'a' finishes before it started (event finished on 2024-01-01); fix or remove the event
         """
         from projtrack._history import record
 
@@ -1222,6 +1222,13 @@ class Project:
         from projtrack._graph import project_from_networkx
 
         return project_from_networkx(graph, **project_fields)
+
+    # ------------------------------------------------------------------ display
+    def _repr_html_(self) -> str:
+        """Rich notebook display: a summary card and a truncated activity table."""
+        from projtrack._display import project_html
+
+        return project_html(self)
 
 
 def instant(value: When, tz: str) -> pendulum.DateTime:
