@@ -276,3 +276,20 @@ def test_save_keeps_permissions(tmp_path: pathlib.Path) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(pt.FileFormatError, match="unknown format"):
         pt.dumps(pt.loads(GOOD), format="toml")
+
+
+def test_json_duplicate_keys_are_refused() -> None:
+    with pytest.raises(pt.FileFormatError, match="duplicate key 'id'") as info:
+        pt.loads('{"id": "x",\n "id": "y", "start": "2024-01-01"}', format="json", source="p.json")
+    assert str(info.value).startswith("p.json:2:")
+
+
+@pytest.mark.parametrize("field", ["kind", "type", "role"])
+def test_empty_text_is_not_a_default(field: str) -> None:
+    docs = {
+        "kind": "id: x\nstart: 2024-01-01\nactivities: [{id: a, kind: ''}]\n",
+        "type": "id: x\nstart: 2024-01-01\nactivities: [{id: a}, {id: b, links: [{pred: a, type: ''}]}]\n",
+        "role": "id: x\nstart: 2024-01-01\nparties: [{id: p, role: ''}]\n",
+    }
+    with pytest.raises(pt.ValidationError, match="'' is not one of"):
+        pt.loads(docs[field])

@@ -99,7 +99,7 @@ def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields:
         try:
             activities.append(Activity(**values))
         except ValidationError as exc:
-            raise exc.located(field=f"nodes[{node!r}].{exc.field}") from None
+            raise exc.located(field=f"nodes[{node!r}].{exc.field}", replace=True) from None
         except TypeError as exc:
             raise ValidationError(str(exc), field=f"nodes[{node!r}]") from None
     links = []
@@ -112,7 +112,7 @@ def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields:
         try:
             links.append(Link(pred=u, succ=v, **kwargs))
         except ValidationError as exc:
-            raise exc.located(field=f"edges[{u!r}, {v!r}].{exc.field}") from None
+            raise exc.located(field=f"edges[{u!r}, {v!r}].{exc.field}", replace=True) from None
     try:
         return Project(activities=activities, links=links, **project_fields)
     except TypeError as exc:

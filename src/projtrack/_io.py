@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from projtrack._baseline import Baseline, BaselineActivity
 from projtrack._model import (
     WEEKDAYS,
     Activity,
@@ -170,13 +171,29 @@ def _json_document(text: str, source: str) -> tuple[Any, Positions]:
     def no_constants(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON; use a number or null")
 
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ValueError(f"duplicate key {key!r}; keep one of them")
+            out[key] = value
+        return out
+
     try:
-        data = json.loads(text, parse_constant=no_constants)
+        data = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise FileFormatError(
             f"invalid JSON: {exc.msg}", file=source, line=exc.lineno, column=exc.colno
         ) from None
     except (ValueError, RecursionError) as exc:
+        try:  # the YAML walker refuses the same thing and knows where it is
+            _yaml_document(text, source)
+        except FileFormatError as located:
+            if located.line is not None:
+                raise FileFormatError(
+                    f"invalid JSON: {exc}", file=source, line=located.line,
+                    column=located.column, field=located.field,
+                ) from None
         raise FileFormatError(f"invalid JSON: {exc}", file=source) from None
     positions: Positions = {}
     try:  # JSON is YAML, so the YAML composer gives us positions for error messages.
@@ -268,9 +285,9 @@ class _Reader:
                 raise self.error(f"missing required field {key!r}", path)
 
     def text(self, data: Mapping[str, Any], key: str, path: Path_, default: Any = None) -> Any:
-        value = data.get(key, default)
-        if value is None or value is default:
-            return value
+        value = data.get(key)
+        if value is None:
+            return default
         if not isinstance(value, str):
             raise self.error(f"expected text, got {_kind(value)}; quote it", (*path, key))
         return value
@@ -369,7 +386,7 @@ class _Reader:
             "description": self.text(data, "description", root) or "",
             "start": self.date(data, "start", root),
             "timezone": tz,
-            "calendar": self.text(data, "calendar", root) or "standard",
+            "calendar": self.text(data, "calendar", root, "standard"),
             "activities": activities,
             "links": links,
             "calendars": [
@@ -384,6 +401,11 @@ class _Reader:
             "events": [
                 self.event(e, ("events", i))
                 for i, e in enumerate(self.sequence(data.get("events"), ("events",), "events"))
+            ],
+            "baselines": [
+                self.baseline(b, ("baselines", i))
+                for i, b in enumerate(self.sequence(data.get("baselines"), ("baselines",),
+                                                    "baselines"))
             ],
             "options": self.options(data.get("options"), ("options",)),
             "data_date": self.when(data, "data_date", root),
@@ -443,7 +465,7 @@ class _Reader:
             id=act_id,
             name=self.text(data, "name", path) or "",
             name_zh=self.text(data, "name_zh", path) or "",
-            kind=self.text(data, "kind", path) or "task",
+            kind=self.text(data, "kind", path, "task"),
             duration=value,
             duration_unit=unit,
             calendar=self.text(data, "calendar", path),
@@ -478,7 +500,7 @@ class _Reader:
                     link_path,
                     pred=self.ident(ldata["pred"], (*link_path, "pred")),
                     succ=act_id,
-                    type=self.text(ldata, "type", link_path) or "FS",
+                    type=self.text(ldata, "type", link_path, "FS"),
                     lag=lag[0],
                     lag_unit=lag[1],
                 )
@@ -555,7 +577,7 @@ class _Reader:
             id=self.ident(data["id"], (*path, "id")),
             name=self.text(data, "name", path) or "",
             name_zh=self.text(data, "name_zh", path) or "",
-            role=self.text(data, "role", path) or "other",
+            role=self.text(data, "role", path, "other"),
             attrs=self.meta(data, path),
         )
 
@@ -579,6 +601,34 @@ class _Reader:
             note=self.text(data, "note", path) or "",
             estimated=self.boolean(data, "estimated", path, False),
             attrs=self.meta(data, path),
+        )
+
+    def baseline(self, item: Any, path: Path_) -> Baseline:
+        data = self.mapping(item, path, "a baseline")
+        self.fields(data, path, _BASELINE_KEYS, required=("name",))
+        acts = []
+        for i, a in enumerate(self.sequence(data.get("activities"), (*path, "activities"),
+                                            "baseline activities")):
+            apath = (*path, "activities", i)
+            adata = self.mapping(a, apath, "a baseline activity")
+            self.fields(adata, apath, _BASELINE_ACTIVITY_KEYS, required=("id", "start", "finish"))
+            acts.append(self.build(
+                BaselineActivity,
+                apath,
+                id=self.ident(adata["id"], (*apath, "id")),
+                start=self.when(adata, "start", apath),
+                finish=self.when(adata, "finish", apath),
+                duration=self.number(adata, "duration", apath),
+                total_float=self.number(adata, "total_float", apath),
+            ))
+        return self.build(
+            Baseline,
+            path,
+            name=self.text(data, "name", path),
+            finish=self.when(data, "finish", path),
+            data_date=self.when(data, "data_date", path),
+            description=self.text(data, "description", path) or "",
+            activities=acts,
         )
 
     def options(self, item: Any, path: Path_) -> ScheduleOptions:
@@ -664,7 +714,7 @@ _PROJECT_KEYS = frozenset(
     {
         "format", "id", "name", "name_zh", "description", "start", "timezone", "calendar",
         "data_date", "must_finish_by", "options", "attrs", "parties", "calendars",
-        "activities", "events",
+        "activities", "events", "baselines",
     }
 )
 _ACTIVITY_KEYS = frozenset(
@@ -687,9 +737,11 @@ _EVENT_KEYS = frozenset(
     {"at", "kind", "activity", "party", "cause", "outcome", "percent", "remaining", "note",
      "estimated", "attrs"}
 )
+_BASELINE_KEYS = frozenset({"name", "finish", "data_date", "description", "activities"})
+_BASELINE_ACTIVITY_KEYS = frozenset({"id", "start", "finish", "duration", "total_float"})
 _OPTION_KEYS = frozenset(
     {"lag_calendar", "progress", "float_type", "critical_float", "critical_path",
-     "open_ends_critical"}
+     "open_ends_critical", "ss_lag_from"}
 )
 
 
@@ -812,6 +864,26 @@ def to_dict(project: Project) -> dict[str, Any]:
     out["activities"] = [_activity_dict(a, by_succ.get(a.id, [])) for a in project.activities]
     if project.events:
         out["events"] = [_event_dict(e) for e in project.events]
+    if project.baselines:
+        out["baselines"] = [_baseline_dict(b) for b in project.baselines]
+    return out
+
+
+def _baseline_dict(base: Baseline) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": base.name}
+    _put(out, "description", base.description, "")
+    if base.data_date is not None:
+        out["data_date"] = format_when(base.data_date)
+    if base.finish is not None:
+        out["finish"] = format_when(base.finish)
+    acts = []
+    for act in base.activities:
+        ad: dict[str, Any] = {"id": act.id, "start": format_when(act.start),
+                              "finish": format_when(act.finish)}
+        _put(ad, "duration", act.duration)
+        _put(ad, "total_float", act.total_float)
+        acts.append(ad)
+    out["activities"] = acts
     return out
 
 
@@ -932,7 +1004,7 @@ def loads(text: str | bytes, *, format: str = "yaml", source: str = "<string>") 
     >>> pt.loads("id: x\\nstart: 2024-03-01\\nactivities: [{id: a, links: [{pred: a, type: FX}]}]")
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.ValidationError: <string>:3:50: activities[0].links[0].type: 'FX' is not one of FS, SS, FF, SF
+    projtrack.exceptions.ValidationError: <string>:3:46: activities[0].links[0].type: 'FX' is not one of FS, SS, FF, SF
     """
     fmt = _detect_format(format, None)
     if isinstance(text, bytes):
