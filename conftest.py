@@ -7,7 +7,7 @@ import os
 import pendulum
 import pytest
 
-collect_ignore_glob = ["docs/conf.py", "docs/_build/*", "benchmarks/*", "plugins/*", "build/*"]
+collect_ignore_glob = ["docs/*.py", "docs/_build/*", "benchmarks/*", "build/*", "plugins/*/src/*"]
 
 
 @pytest.fixture(autouse=True)
