@@ -7,6 +7,10 @@ import os
 import pendulum
 import pytest
 
+# Import the installed package before pytest collects src/ doctests, so both
+# see the same module objects (isinstance checks in doctests rely on it).
+import projtrack  # noqa: F401
+
 collect_ignore_glob = ["docs/*.py", "docs/_build/*", "benchmarks/*", "build/*", "plugins/*/src/*"]
 
 
