@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import typing as _typing
 
+from projtrack._baseline import Baseline, BaselineActivity
 from projtrack._graph import project_from_networkx as from_networkx
 from projtrack._io import dumps, from_dict, load, loads, save, to_dict
 from projtrack._model import (
@@ -29,12 +30,32 @@ from projtrack._model import (
     Project,
     ScheduleOptions,
 )
+from projtrack._plugins import (
+    FileFormat,
+    get_plugin_manager,
+    list_plugins,
+    read_project,
+    write_project,
+)
+from projtrack._schedule import Schedule
+from projtrack.algorithms.cpm import schedule
 from projtrack.calendars import WorkCalendar, get_calendar
+from projtrack.checks import CheckReport, Finding, check, rule
+from projtrack.delays import (
+    analyze_delays,
+    approval_cycles,
+    as_planned_vs_as_built,
+    collapsed_as_built,
+    delay_segments,
+    stalls,
+    windows_analysis,
+)
 from projtrack.exceptions import (
     CalendarError,
     DanglingLinkError,
     DependencyCycleError,
     DuplicateIdError,
+    EventHistoryError,
     FileFormatError,
     ImportFormatError,
     PluginError,
@@ -45,40 +66,79 @@ from projtrack.exceptions import (
     UnknownReferenceError,
     ValidationError,
 )
+from projtrack.hookspecs import hookimpl
+from projtrack.interop import read_csv, read_mspdi, read_xer, write_mspdi
+from projtrack.portfolio import Portfolio
+from projtrack.report import Report, build_report
+from projtrack.templates import ActivityTemplate, apply_template
+from projtrack.tracking import baseline, compare
 
 __all__ = [
     "Activity",
+    "ActivityTemplate",
+    "Baseline",
+    "BaselineActivity",
     "Calendar",
     "CalendarError",
     "CalendarException",
+    "CheckReport",
     "Constraint",
     "DanglingLinkError",
     "DependencyCycleError",
     "DuplicateIdError",
     "Estimate",
     "Event",
+    "EventHistoryError",
+    "FileFormat",
     "FileFormatError",
+    "Finding",
     "ImportFormatError",
     "Link",
     "Party",
     "PluginError",
+    "Portfolio",
     "Project",
     "ProjtrackDeprecationWarning",
     "ProjtrackError",
     "ProjtrackWarning",
+    "Report",
+    "Schedule",
     "ScheduleError",
     "ScheduleOptions",
     "UnknownReferenceError",
     "ValidationError",
     "WorkCalendar",
+    "analyze_delays",
+    "apply_template",
+    "approval_cycles",
+    "as_planned_vs_as_built",
+    "baseline",
+    "build_report",
+    "check",
+    "collapsed_as_built",
+    "compare",
+    "delay_segments",
     "dumps",
     "from_dict",
     "from_networkx",
     "get_calendar",
+    "get_plugin_manager",
+    "hookimpl",
+    "list_plugins",
     "load",
     "loads",
+    "read_csv",
+    "read_mspdi",
+    "read_project",
+    "read_xer",
+    "rule",
     "save",
+    "schedule",
+    "stalls",
     "to_dict",
+    "windows_analysis",
+    "write_mspdi",
+    "write_project",
 ]
 
 # Public classes report the public module, so reprs and docs show projtrack.X.

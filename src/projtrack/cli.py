@@ -142,6 +142,56 @@ def show(file: str) -> None:
     click.echo(describe(project))
 
 
+@cli.command("report")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", default="report.html", show_default=True,
+    type=click.Path(dir_okay=False, writable=True), help="HTML file to write.",
+)
+@click.option("--checks/--no-checks", default=True, help="Include check findings.")
+@click.option("--delays/--no-delays", default=True, help="Include the delay analysis.")
+@click.option("--charts/--no-charts", default=True, help="Draw charts (needs matplotlib).")
+@click.option(
+    "--cjk/--no-cjk", default=None,
+    help="Chinese names in charts (default: when a CJK font is installed).",
+)
+def report_command(
+    file: str, output: str, checks: bool, delays: bool, charts: bool, cjk: bool | None
+) -> None:
+    """Write a self-contained HTML report of project FILE and print a short summary.
+
+    The page has the summary, a Gantt chart, the critical path, approvals by
+    agency, check findings and delays; it needs no network or JavaScript.
+    """
+    from projtrack.report import build_report
+
+    try:
+        rep = build_report(file, checks=checks, delays=delays, charts=charts, cjk=cjk)
+        path = rep.save(output)
+    except ProjtrackError as exc:
+        click.echo(str(exc))
+        raise SystemExit(1) from None
+    click.echo(rep.summary())
+    click.echo(f"Report written to {path} ({path.stat().st_size / 1024:,.0f} KB)")
+
+
+# Checks and plugins (issue 5): the commands live with the checks package.
+from projtrack.checks._cli import (  # noqa: E402
+    check_command,
+    plugins_command,
+    register_plugin_commands,
+)
+
+cli.add_command(check_command)
+cli.add_command(plugins_command)
+
+# Import and export of P6, MS Project and CSV files (issue 4).
+from projtrack.interop._cli import export_command, import_command  # noqa: E402
+
+cli.add_command(import_command)
+cli.add_command(export_command)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; ``argv`` defaults to ``sys.argv[1:]``.
 
@@ -155,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     examples/renhe-road.yaml: ok (...)
     exit 0
     """
+    register_plugin_commands(cli)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="projtrack")
     except ProjtrackError as exc:  # a command let one through: still no traceback

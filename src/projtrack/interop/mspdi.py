@@ -1,0 +1,1651 @@
+"""Read and write Microsoft Project XML (MSPDI) files.
+
+Reading (:func:`read_mspdi`):
+
+* XML is parsed with :mod:`defusedxml`: document type declarations, entity
+  expansion and external entities are refused, so "billion laughs" and XXE
+  files raise :class:`~projtrack.ImportFormatError` instead of eating memory
+  or reading local files.
+* Activity id = the task's ``UID``. Summary tasks, the project summary task
+  (UID 0), blank rows and inactive tasks are not activities; summary names
+  become the activities' WBS path and stage.
+* Durations keep MS Project's meaning exactly: working time in hours (unit
+  ``h``), elapsed durations (``em``/``eh``/``ed``/``ew``/``emo``) in elapsed
+  hours or days (``eh``/``ed``). The display format is kept in
+  ``attrs["duration_format"]``.
+* Lags (tenths of a minute): working lags in hours, elapsed lags in elapsed
+  hours/days, percent lags (``%``, ``e%``) converted to the equivalent share
+  of the predecessor's duration and listed in ``project.attrs["percent_lags"]``.
+* Calendars with weekday hours, exceptions old (``DayType 0``) and new
+  (recurring ``Exceptions``: daily, weekly, monthly, yearly, by count,
+  expanded to dates), work weeks and base-calendar inheritance
+  (``BaseCalendarUID``). Every calendar gets ``hours_per_day`` from the
+  project's ``MinutesPerDay``, which is how MS Project turns days into time.
+* Constraints (``ConstraintType`` 0-7 and ``Deadline``), actual dates,
+  remaining duration, percent complete; manually scheduled tasks are flagged
+  with ``attrs["manual"] = True``.
+
+Writing (:func:`write_mspdi`) produces a Project 2007 schema file
+(``SaveVersion`` 12) that MS Project and ProjectLibre open. Whatever MSPDI
+cannot say exactly (Chinese names, approvals, parties, string ids,
+``hours_per_day``, events...) rides along as JSON in the ``Text1`` custom
+field, aliased ``projtrack``, so that :func:`read_mspdi` gives back a
+project equal to the one written. If the file was edited in MS Project in
+between, the edited XML values win over the stored ones.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder
+
+import pendulum
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
+
+from projtrack._io import from_dict, to_dict
+from projtrack._model import (
+    Activity,
+    Calendar,
+    CalendarException,
+    Constraint,
+    Link,
+    Project,
+    ScheduleOptions,
+)
+from projtrack._time import DEFAULT_TIMEZONE, check_timezone
+from projtrack.exceptions import FileFormatError, ImportFormatError, ProjtrackError
+from projtrack.interop._common import (
+    MAX_HOURS,
+    Where,
+    local_datetime,
+    merge_periods,
+    read_input,
+    unique_name,
+)
+
+__all__ = ["read_mspdi", "stored_results", "write_mspdi"]
+
+NS = "http://schemas.microsoft.com/project"
+PROJTRACK_FIELD_ID = "188743731"  # Task Text1
+PROJTRACK_ALIAS = "projtrack"
+_OVERLAY_VERSION = 1
+
+#: DurationFormat / LagFormat codes.
+ELAPSED_FORMATS = frozenset({4, 6, 8, 10, 12, 36, 38, 40, 42, 44})
+PERCENT_FORMATS = frozenset({19, 20, 51, 52})
+DAY_FORMATS = frozenset({7, 8, 9, 10, 11, 12, 39, 40, 41, 42, 43, 44})
+LINK_TYPES = {0: "FF", 1: "FS", 2: "SF", 3: "SS"}
+LINK_CODES = {v: k for k, v in LINK_TYPES.items()}
+CONSTRAINTS = {
+    1: "as_late_as_possible",
+    2: "start_on",
+    3: "finish_on",
+    4: "start_no_earlier_than",
+    5: "start_no_later_than",
+    6: "finish_no_earlier_than",
+    7: "finish_no_later_than",
+}
+CONSTRAINT_CODES = {
+    "as_late_as_possible": 1,
+    "start_on": 2,
+    "finish_on": 3,
+    "mandatory_start": 2,
+    "mandatory_finish": 3,
+    "start_no_earlier_than": 4,
+    "start_no_later_than": 5,
+    "finish_no_earlier_than": 6,
+    "finish_no_later_than": 7,
+}
+_MSP_DEFAULT_DAY = ((480, 720), (780, 1020))
+#: At most this many exception days per file (all calendars, ranges counted day by
+#: day): a small file cannot make the calendars it describes huge.
+MAX_EXPANDED_DAYS = 200_000
+Periods = tuple[tuple[int, int], ...]
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# =========================================================================== XML parsing
+
+
+class _LineBuilder(TreeBuilder):
+    """A tree builder that remembers the line each element starts on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[int, int] = {}
+        self.parser: Any = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        elem = super().start(tag, attrs)
+        self.lines[id(elem)] = self.parser.parser.CurrentLineNumber
+        return elem
+
+
+class _Doc:
+    """A parsed MSPDI document: the root element and element line numbers."""
+
+    def __init__(self, root: Element, lines: dict[int, int], file: str) -> None:
+        self.root = root
+        self.lines = lines
+        self.file = file
+
+    def where(self, elem: Element | None, field: str) -> Where:
+        line = self.lines.get(id(elem)) if elem is not None else None
+        return Where(self.file, line, field)
+
+
+def _parse_xml(data: bytes, file: str) -> _Doc:
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True,
+                              forbid_external=True)
+    builder.parser = parser
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (None, None))
+        raise ImportFormatError(f"not well-formed XML: {exc}", file=file, line=line,
+                                column=None if column is None else column + 1) from None
+    except DefusedXmlException as exc:
+        line = parser.parser.CurrentLineNumber
+        raise ImportFormatError(
+            f"refused: {type(exc).__name__} ({exc}); MS Project files need no DTD, entities "
+            "or external references", file=file, line=line,
+        ) from None
+    except (ValueError, LookupError, RecursionError, MemoryError) as exc:
+        line = getattr(getattr(parser, "parser", None), "CurrentLineNumber", None) or 1
+        raise ImportFormatError(f"cannot parse the XML: {exc}", file=file, line=line) from None
+    for elem in root.iter():
+        if isinstance(elem.tag, str) and "}" in elem.tag:
+            elem.tag = elem.tag.rsplit("}", 1)[1]
+    if root.tag != "Project":
+        raise ImportFormatError(
+            f"the root element is <{root.tag}>, not <Project>; this is not an MS Project XML "
+            "file", file=file, line=1,
+        )
+    return _Doc(root, builder.lines, file)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _declares_dtd(data: bytes) -> bool | None:
+    """Whether the document has a DOCTYPE (``None``: expat gave up before knowing)."""
+    import pyexpat
+
+    scanner = pyexpat.ParserCreate()
+
+    def doctype(*_: Any) -> None:
+        raise _Stop
+
+    scanner.StartDoctypeDeclHandler = doctype
+    scanner.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        scanner.Parse(data, True)
+    except _Stop:
+        return True
+    except Exception:
+        return None
+    return False
+
+
+def _parse_fast(data: bytes, file: str) -> _Doc | None:
+    """Parse with the C parser when the document has no DTD (so nothing can expand).
+
+    Element line numbers are not recorded; ``None`` means "use the careful parser"
+    (which also produces the located error messages).
+    """
+    from xml.etree.ElementTree import XMLParser
+
+    if _declares_dtd(data) is not False:
+        return None
+    try:
+        parser = XMLParser()
+        parser.feed(data)
+        root = parser.close()
+    except Exception:
+        return None
+    for elem in root.iter():
+        if isinstance(elem.tag, str) and "}" in elem.tag:
+            elem.tag = elem.tag.rsplit("}", 1)[1]
+    if root.tag != "Project":
+        return None
+    return _Doc(root, {}, file)
+
+
+# =========================================================================== values
+
+
+def _text(elem: Element | None, name: str) -> str | None:
+    if elem is None:
+        return None
+    child = elem.find(name)
+    if child is None or child.text is None:
+        return None
+    text = child.text.strip()
+    return text or None
+
+
+_DURATION = re.compile(
+    r"^(-)?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
+    r"(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class _Reader:
+    """Typed access to child elements, with errors naming the element's line."""
+
+    def __init__(self, doc: _Doc, tz: str, native: bool = True) -> None:
+        self.doc = doc
+        self.tz = tz
+        #: A file not written by projtrack: keep MS Project's display details in attrs.
+        self.native = native
+        self.days_left = MAX_EXPANDED_DAYS
+
+    def spend(self, days: int, elem: Element, path: str) -> None:
+        """Count exception days against the file's budget."""
+        self.days_left -= days
+        if self.days_left < 0:
+            raise self.doc.where(elem, path).error(
+                f"the calendars' exceptions cover more than {MAX_EXPANDED_DAYS:,} days; "
+                "shorten the recurring exceptions or work weeks")
+
+    def where(self, elem: Element, field: str) -> Where:
+        child = elem.find(field.rsplit("/", 1)[-1]) if "/" not in field else None
+        return self.doc.where(child if child is not None else elem, field)
+
+    def integer(self, elem: Element, name: str, path: str, default: int | None = None,
+            limit: float = 2**31) -> int | None:
+        text = _text(elem, name)
+        if text is None:
+            return default
+        if len(text) < 16:  # fast path for ordinary values
+            try:
+                value = int(text)
+            except ValueError:
+                pass
+            else:
+                if abs(value) <= limit:
+                    return value
+        return int(self.where(elem, f"{path}/{name}").number(text, integer=True, limit=limit))
+
+    def real(self, elem: Element, name: str, path: str) -> float | None:
+        text = _text(elem, name)
+        if text is None:
+            return None
+        return self.where(elem, f"{path}/{name}").number(text, limit=1e12)
+
+    def flag(self, elem: Element, name: str, default: bool = False) -> bool:
+        text = _text(elem, name)
+        if text is None:
+            return default
+        return text.lower() in ("1", "true")
+
+    def local(self, elem: Element, name: str, path: str) -> _dt.datetime | None:
+        text = _text(elem, name)
+        if text is None:
+            return None
+        return self.where(elem, f"{path}/{name}").local(text)
+
+    def when(self, elem: Element, name: str, path: str) -> pendulum.DateTime | None:
+        value = self.local(elem, name, path)
+        return None if value is None else local_datetime(value, self.tz)
+
+    def seconds(self, elem: Element, name: str, path: str) -> float | None:
+        """An ISO-8601 duration ``PT8H0M0S`` as seconds."""
+        text = _text(elem, name)
+        if text is None:
+            return None
+        m = _DURATION.match(text)
+        where = self.where(elem, f"{path}/{name}")
+        if m is None:
+            raise where.error(f"{text[:40]!r} is not a duration such as PT8H0M0S")
+        sign, days, hours, minutes, secs = m.groups()
+        if any(part is not None and len(part) > 20 for part in (days, hours, minutes, secs)):
+            raise where.error(f"{text[:40]!r} is out of range")
+        total = (float(days or 0) * 86400 + float(hours or 0) * 3600
+                 + float(minutes or 0) * 60 + float(secs or 0))
+        if not math.isfinite(total) or total > MAX_HOURS * 3600:
+            raise where.error(f"{text[:40]!r} is out of range")
+        return -total if sign else total
+
+
+def _hours(seconds: float) -> float:
+    value = seconds / 3600
+    return int(value) if value == int(value) else value
+
+
+def _amount(seconds: float, elapsed: bool, day_format: bool) -> tuple[float, str]:
+    """Model (value, unit) for a duration or lag given in seconds."""
+    if elapsed:
+        if day_format and seconds % 86400 == 0:
+            return int(seconds // 86400), "ed"
+        return _hours(seconds), "eh"
+    return _hours(seconds), "h"
+
+
+def _clock(text: str | None, where: Where, *, finish: bool) -> int:
+    if text is None:
+        raise where.error("a working time lacks FromTime or ToTime")
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?", text.strip())
+    if m is None or int(m.group(1)) > 24 or int(m.group(2)) > 59:
+        raise where.error(f"{text[:20]!r} is not a time HH:MM:SS")
+    value = int(m.group(1)) * 60 + int(m.group(2))
+    if value > 1440:
+        raise where.error(f"{text[:20]!r} is not a time of day")
+    if finish and value == 0:
+        return 1440
+    return value
+
+
+# =========================================================================== calendars
+
+
+def _working_times(r: _Reader, elem: Element, path: str) -> tuple[tuple[int, int], ...]:
+    out = []
+    block = elem.find("WorkingTimes")
+    if block is None:
+        return ()
+    for wt in block.findall("WorkingTime"):
+        where = r.doc.where(wt, f"{path}/WorkingTimes/WorkingTime")
+        start = _text(wt, "FromTime")
+        finish = _text(wt, "ToTime")
+        if start is None and finish is None:
+            continue
+        s = _clock(start, where, finish=False)
+        f = _clock(finish, where, finish=True)
+        if f <= s:
+            if s == 1440:
+                continue
+            raise where.error(f"working time {start}-{finish} ends before it starts")
+        out.append((s, f))
+    return merge_periods(out)
+
+
+def _date_range(r: _Reader, elem: Element, path: str) -> tuple[_dt.date, _dt.date] | None:
+    tp = elem.find("TimePeriod")
+    if tp is None:
+        return None
+    start = r.local(tp, "FromDate", f"{path}/TimePeriod")
+    end = r.local(tp, "ToDate", f"{path}/TimePeriod")
+    if start is None:
+        return None
+    last = end.date() if end is not None else start.date()
+    if end is not None and end.time() == _dt.time(0, 0) and end.date() > start.date():
+        last = end.date() - _dt.timedelta(days=1)  # midnight ends the previous day
+    if last < start.date():
+        raise r.doc.where(tp, f"{path}/TimePeriod").error(
+            f"ToDate {end} is before FromDate {start}")
+    return start.date(), last
+
+
+_MONTH_ITEM_DAYS = {3: 6, 4: 0, 5: 1, 6: 2, 7: 3, 8: 4, 9: 5}  # MSP MonthItem -> weekday()
+
+
+def _nth_in_month(year: int, month: int, position: int, item: int) -> _dt.date | None:
+    """The ``position``-th (0-3, 4 = last) day of kind ``item`` in a month."""
+    days = _calendar.monthrange(year, month)[1]
+    candidates = []
+    for d in range(1, days + 1):
+        day = _dt.date(year, month, d)
+        wd = day.weekday()
+        if item == 0 or (item == 1 and wd < 5) or (item == 2 and wd >= 5) or (
+                item in _MONTH_ITEM_DAYS and wd == _MONTH_ITEM_DAYS[item]):
+            candidates.append(day)
+    if not candidates:
+        return None
+    if position >= 4:
+        return candidates[-1]
+    return candidates[position] if position < len(candidates) else None
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+def _recurrence(r: _Reader, exc: Element, path: str, first: _dt.date, last: _dt.date,
+                week_start: int) -> Iterator[_dt.date]:
+    """Expand one recurring exception into its dates (within [first, last])."""
+    def ranged(name: str, low: int, high: int, default: int) -> int:
+        value = r.integer(exc, name, path, default=default)
+        if value is None or not low <= value <= high:
+            raise r.where(exc, f"{path}/{name}").error(f"{value} is not in {low}..{high}")
+        return value
+
+    rtype = r.integer(exc, "Type", path, default=1) or 1
+    period = min(max(1, r.integer(exc, "Period", path, default=1) or 1), 36_500)
+    count = r.integer(exc, "Occurrences", path)
+    by_count = r.flag(exc, "EnteredByOccurrences")
+    limit = count if (by_count and count and count > 0) else None
+    produced = 0
+
+    def emit(day: _dt.date) -> bool:
+        return first <= day <= last
+
+    def capped() -> bool:
+        return limit is not None and produced >= limit
+
+    if rtype in (1, 7, 8):  # daily / every N days
+        step = 1 if rtype == 1 and _text(exc, "Period") is None else period
+        day = first
+        while day <= last and not capped():
+            yield day
+            produced += 1
+            day += _dt.timedelta(days=step)
+        return
+    if rtype == 6:  # weekly on a set of weekdays, every N weeks
+        mask = ranged("DaysOfWeek", 0, 127, 0)
+        wanted = {(bit + 6) % 7 for bit in range(7) if mask & (1 << bit)}  # 1=Sunday
+        if not wanted:
+            wanted = {first.weekday()}
+        week0 = first - _dt.timedelta(days=(first.weekday() - week_start) % 7)
+        day = first
+        while day <= last and not capped():
+            weeks = (day - week0).days // 7
+            if weeks % period == 0 and day.weekday() in wanted:
+                yield day
+                produced += 1
+            day += _dt.timedelta(days=1)
+        return
+    if rtype in (2, 3, 4, 5):  # yearly / monthly, absolute or positional
+        months = 12 if rtype in (2, 3) else period
+        month_day = ranged("MonthDay", 1, 31, first.day)
+        position = ranged("MonthPosition", 0, 4, 0)
+        item = ranged("MonthItem", 0, 9, 0)
+        year, month = first.year, first.month
+        if rtype in (2, 3):
+            target = r.integer(exc, "Month", path)
+            if target is not None:
+                if not 0 <= target <= 11:
+                    raise r.where(exc, f"{path}/Month").error(f"{target} is not a month 0-11")
+                month = target + 1
+                if _dt.date(year, month, _calendar.monthrange(year, month)[1]) < first:
+                    year += 1
+        while not capped():
+            if rtype in (2, 4):
+                day = _dt.date(year, month, min(month_day, _calendar.monthrange(year, month)[1]))
+            else:
+                found = _nth_in_month(year, month, position, item)
+                day = found if found is not None else _dt.date(year, month, 1)
+            if day > last:
+                return
+            if emit(day):
+                yield day
+                produced += 1
+            year, month = _add_months(year, month, months)
+        return
+    raise r.where(exc, f"{path}/Type").error(f"{rtype} is not an exception type 1-8")
+
+
+def _read_calendars(r: _Reader, minutes_per_day: int | None, week_start: int
+                    ) -> tuple[list[Calendar], dict[int, str]]:
+    root = r.doc.root
+    block = root.find("Calendars")
+    raw: list[tuple[int, Element, str]] = []
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for cal in (block.findall("Calendar") if block is not None else []):
+        uid = r.integer(cal, "UID", "Calendars/Calendar")
+        if uid is None:
+            raise r.doc.where(cal, "Calendars/Calendar/UID").error("a calendar has no UID")
+        if uid in names:
+            raise r.doc.where(cal, "Calendars/Calendar/UID").error(
+                f"calendar UID {uid} is used twice")
+        name = unique_name(_text(cal, "Name") or f"calendar {uid}", taken, str(uid))
+        taken.add(name)
+        names[uid] = name
+        raw.append((uid, cal, name))
+    hpd = minutes_per_day / 60 if minutes_per_day and 0 < minutes_per_day <= 1440 else None
+    if hpd is not None and hpd == int(hpd):
+        hpd = int(hpd)
+    out: list[Calendar] = []
+    for uid, cal, name in raw:
+        path = f"Calendars/Calendar[UID={uid}]"
+        base_uid = r.integer(cal, "BaseCalendarUID", path, default=-1)
+        base = names.get(base_uid) if base_uid is not None and base_uid != uid else None
+        week: list[tuple[tuple[int, int], ...] | None] = [None] * 7
+        legacy: list[CalendarException] = []
+        days = cal.find("WeekDays")
+        for wd in (days.findall("WeekDay") if days is not None else []):
+            dpath = f"{path}/WeekDays/WeekDay"
+            day_type = r.integer(wd, "DayType", dpath)
+            working = r.flag(wd, "DayWorking")
+            hours = _working_times(r, wd, dpath) if working else ()
+            if working and not hours:
+                hours = _MSP_DEFAULT_DAY
+            if day_type is None or not 0 <= day_type <= 7:
+                raise r.where(wd, f"{dpath}/DayType").error(f"{day_type} is not a day type 0-7")
+            if day_type == 0:
+                span = _date_range(r, wd, dpath)
+                if span is not None:
+                    legacy.append(_exception(span[0], span[1], hours, ""))
+            else:
+                week[(day_type - 2) % 7] = hours
+        if base is None:  # a base calendar: days it does not list are not worked
+            week = [() if d is None else d for d in week]
+        exceptions = _read_work_weeks(r, cal, path, week, week_start)
+        new_style = cal.find("Exceptions")
+        if new_style is not None and len(new_style):
+            exceptions += _read_exceptions(r, new_style, path, week_start)
+        else:
+            exceptions += legacy
+        r.spend(sum(((e.end or e.start) - e.start).days + 1 for e in legacy), cal, path)
+        try:
+            out.append(Calendar(name=name, base=base, work_week=week, exceptions=exceptions,
+                                hours_per_day=hpd if base is None else None))
+        except ProjtrackError as exc:
+            raise r.doc.where(cal, path).relocate(exc) from None
+    return out, names
+
+
+def _flatten(name: str, by_name: dict[str, Calendar], depth: int = 0
+             ) -> tuple[list[Periods], dict[_dt.date, Periods]]:
+    """Weekday hours and per-day exceptions of a calendar, its bases applied."""
+    cal = by_name[name]
+    if cal.base is not None and cal.base in by_name and depth < 32:
+        week, days = _flatten(cal.base, by_name, depth + 1)
+    else:
+        week, days = [()] * 7, {}
+    week = [own if own is not None else week[i] for i, own in enumerate(cal.work_week)]
+    days = dict(days)
+    for exc in cal.exceptions:
+        for day in exc.days():
+            days[day] = exc.hours
+    return week, days
+
+
+def _union_calendar(name: str, members: list[str], calendars: list[Calendar]) -> Calendar:
+    """A calendar that works whenever any of ``members`` works."""
+    by_name = {c.name: c for c in calendars}
+    flat = [_flatten(m, by_name) for m in members]
+    week = [merge_periods(p for w, _ in flat for p in w[i]) for i in range(7)]
+    days: set[_dt.date] = set().union(*(d.keys() for _, d in flat))
+    exceptions = []
+    for day in sorted(days):
+        hours = merge_periods(p for w, d in flat for p in d.get(day, w[day.weekday()]))
+        if hours != week[day.weekday()]:
+            exceptions.append(CalendarException(
+                start=pendulum.Date(day.year, day.month, day.day), hours=hours))
+    hpd = next((c.hours_per_day for c in calendars if c.hours_per_day is not None), None)
+    return Calendar(name=name, work_week=week, exceptions=exceptions, hours_per_day=hpd,
+                    description="union of the calendars of the task's resources: "
+                    + ", ".join(members))
+
+
+def _exception(first: _dt.date, last: _dt.date, hours: tuple[tuple[int, int], ...],
+               name: str) -> CalendarException:
+    start = pendulum.Date(first.year, first.month, first.day)
+    end = None if last == first else pendulum.Date(last.year, last.month, last.day)
+    return CalendarException(start=start, end=end, hours=hours, name=name)
+
+
+def _read_exceptions(r: _Reader, block: Element, path: str, week_start: int
+                     ) -> list[CalendarException]:
+    out: list[CalendarException] = []
+    for exc in block.findall("Exception"):
+        epath = f"{path}/Exceptions/Exception"
+        span = _date_range(r, exc, epath)
+        if span is None:
+            continue
+        working = r.flag(exc, "DayWorking")
+        hours = _working_times(r, exc, epath) if working else ()
+        if working and not hours:
+            hours = _MSP_DEFAULT_DAY
+        name = _text(exc, "Name") or ""
+        rtype = r.integer(exc, "Type", epath, default=1)
+        simple = rtype == 1 and (_text(exc, "Period") in (None, "1"))
+        if simple:
+            r.spend((span[1] - span[0]).days + 1, exc, epath)
+            out.append(_exception(span[0], span[1], hours, name))
+            continue
+        run: list[_dt.date] = []
+        for day in _recurrence(r, exc, epath, span[0], span[1], week_start):
+            r.spend(1, exc, epath)
+            if run and day == run[-1] + _dt.timedelta(days=1):
+                run[-1] = day  # consecutive days become one range
+                continue
+            if run:
+                out.append(_exception(run[0], run[1], hours, name))
+            run = [day, day]
+        if run:
+            out.append(_exception(run[0], run[1], hours, name))
+    return out
+
+
+def _read_work_weeks(r: _Reader, cal: Element, path: str,
+                     week: list[tuple[tuple[int, int], ...] | None], week_start: int
+                     ) -> list[CalendarException]:
+    """Alternative work weeks become per-day exceptions over their period."""
+    block = cal.find("WorkWeeks")
+    out: list[CalendarException] = []
+    if block is None:
+        return out
+    for ww in block.findall("WorkWeek"):
+        wpath = f"{path}/WorkWeeks/WorkWeek"
+        span = _date_range(r, ww, wpath)
+        if span is None:
+            continue
+        pattern: dict[int, tuple[tuple[int, int], ...]] = {}
+        days = ww.find("WeekDays")
+        for wd in (days.findall("WeekDay") if days is not None else []):
+            day_type = r.integer(wd, "DayType", f"{wpath}/WeekDays/WeekDay")
+            if day_type is None or not 1 <= day_type <= 7:
+                continue
+            working = r.flag(wd, "DayWorking")
+            hours = _working_times(r, wd, f"{wpath}/WeekDays/WeekDay") if working else ()
+            pattern[(day_type - 2) % 7] = hours if (hours or not working) else _MSP_DEFAULT_DAY
+        r.spend((span[1] - span[0]).days + 1, ww, wpath)
+        day = span[0]
+        name = _text(ww, "Name") or ""
+        while day <= span[1]:
+            wd_index = day.weekday()
+            if wd_index in pattern and pattern[wd_index] != week[wd_index]:
+                out.append(_exception(day, day, pattern[wd_index], name))
+            day += _dt.timedelta(days=1)
+    return out
+
+
+# =========================================================================== tasks
+
+
+class _TaskRow:
+    __slots__ = ("elem", "level", "summary", "uid")
+
+    def __init__(self, elem: Element, uid: int, level: int, summary: bool) -> None:
+        self.elem = elem
+        self.uid = uid
+        self.level = level
+        self.summary = summary
+
+
+def _project_id(r: _Reader, file: str) -> tuple[str, str]:
+    root = r.doc.root
+    name = _text(root, "Name")
+    title = _text(root, "Title")
+    ident = name or title
+    if ident is None:
+        stem = os.path.splitext(os.path.basename(file))[0] if not file.startswith("<") else ""
+        ident = stem or "mspdi"
+    ident = re.sub(r"\.(xml|mpp)$", "", ident, flags=re.IGNORECASE) or ident
+    return ident, title or name or ident
+
+
+def _resource_calendars(r: _Reader) -> dict[int, set[int]]:
+    """Calendar UIDs of the work resources assigned to each task."""
+    root = r.doc.root
+    res_cal: dict[int, int] = {}
+    block = root.find("Resources")
+    for res in (block.findall("Resource") if block is not None else []):
+        uid = r.integer(res, "UID", "Resources/Resource")
+        rtype = r.integer(res, "Type", "Resources/Resource", default=1)
+        cal = r.integer(res, "CalendarUID", "Resources/Resource")
+        if uid is not None and cal is not None and cal >= 0 and rtype == 1:
+            res_cal[uid] = cal
+    out: dict[int, set[int]] = {}
+    block = root.find("Assignments")
+    for asg in (block.findall("Assignment") if block is not None else []):
+        task = r.integer(asg, "TaskUID", "Assignments/Assignment")
+        res_uid = r.integer(asg, "ResourceUID", "Assignments/Assignment")
+        if task is None or res_uid is None or res_uid not in res_cal:
+            continue
+        out.setdefault(task, set()).add(res_cal[res_uid])
+    return out
+
+
+def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
+    """The project as the XML states it (no projtrack overlay applied)."""
+    r = _Reader(doc, tz, native)
+    root = doc.root
+    file = doc.file
+    mpd = r.integer(root, "MinutesPerDay", "Project", default=480) or 480
+    if not 0 < mpd <= 1440:
+        raise r.where(root, "Project/MinutesPerDay").error(f"{mpd} is not in 1..1440")
+    # MS Project counts the weeks of weekly recurrences from Sunday whatever the
+    # project's WeekStartDay (checked against the expanded legacy exception list).
+    week_start = 6
+    calendars, cal_names = _read_calendars(r, mpd, week_start)
+    project_cal_uid = r.integer(root, "CalendarUID", "Project")
+    default_cal = cal_names.get(project_cal_uid) if project_cal_uid is not None else None
+    if default_cal is None:
+        default_cal = calendars[0].name if calendars else "standard"
+    ident, title = _project_id(r, file)
+    honor = r.flag(root, "HonorConstraints")
+    start_dt = r.local(root, "StartDate", "Project")
+    status = r.when(root, "StatusDate", "Project")
+
+    # --- tasks: summaries and outline
+    block = root.find("Tasks")
+    rows: list[_TaskRow] = []
+    seen: dict[int, int] = {}
+    for elem in (block.findall("Task") if block is not None else []):
+        uid = r.integer(elem, "UID", "Tasks/Task")
+        if uid is None:
+            raise doc.where(elem, "Tasks/Task/UID").error("a task has no UID")
+        if uid in seen:
+            raise doc.where(elem, "Tasks/Task/UID").error(
+                f"task UID {uid} is used twice (also line {seen[uid]})")
+        seen[uid] = doc.lines.get(id(elem))
+        if r.flag(elem, "IsNull"):
+            continue
+        level = r.integer(elem, "OutlineLevel", f"Tasks/Task[UID={uid}]", default=1) or 0
+        rows.append(_TaskRow(elem, uid, level, r.flag(elem, "Summary")))
+    # WBS path from the summary tasks above each leaf (outline order).
+    stack: list[tuple[int, int, str]] = []  # (level, uid, name) of open summary tasks
+    path_of: dict[int, tuple[str, ...]] = {}
+    summary_uids: set[int] = set()
+    children: dict[int, list[int]] = {}
+    for row in rows:
+        while stack and stack[-1][0] >= row.level:
+            stack.pop()
+        is_summary = row.summary or row.uid == 0 or row.level <= 0
+        if is_summary:
+            summary_uids.add(row.uid)
+            if row.level > 0:
+                stack.append((row.level, row.uid, _text(row.elem, "Name") or str(row.uid)))
+            continue
+        path_of[row.uid] = tuple(name for _, _, name in stack)
+        for _, anc, _ in stack:
+            children.setdefault(anc, []).append(row.uid)
+
+    rescals = _resource_calendars(r)
+    activities: list[Activity] = []
+    lines: list[int | None] = []
+    durations: dict[int, tuple[float, bool]] = {}
+    raw_links: list[tuple[Element, int, Element]] = []
+    skipped: dict[int, str] = {}
+    for row in rows:
+        elem, uid = row.elem, row.uid
+        if uid in summary_uids:
+            for link in elem.findall("PredecessorLink"):
+                raw_links.append((elem, uid, link))
+            continue
+        if _text(elem, "Active") == "0":
+            skipped[uid] = "inactive"
+            continue
+        if r.flag(elem, "ExternalTask"):
+            skipped[uid] = "external"
+            continue
+        act, seconds, elapsed = _activity(r, row, path_of.get(uid, ()), cal_names, rescals,
+                                          honor, mpd)
+        durations[uid] = (seconds, elapsed)
+        activities.append(act)
+        lines.append(doc.lines.get(id(elem)))
+        for link in elem.findall("PredecessorLink"):
+            raw_links.append((elem, uid, link))
+
+    links, link_lines, extra = _links(r, raw_links, durations, {a.id for a in activities},
+                                      summary_uids, children, mpd, skipped)
+    known = {c.name for c in calendars}
+    for act in activities:
+        if act.calendar is not None and act.calendar not in known:
+            calendars.append(_union_calendar(act.calendar, act.attrs["resource_calendars"],
+                                             calendars))
+            known.add(act.calendar)
+    attrs: dict[str, Any] = {"source": "mspdi", "minutes_per_day": mpd}
+    for key, element in (("save_version", "SaveVersion"), ("minutes_per_week", "MinutesPerWeek"),
+                         ("days_per_month", "DaysPerMonth")):
+        value = r.integer(root, element, "Project")
+        if value is not None:
+            attrs[key] = value
+    attrs["honor_constraints"] = honor
+    attrs["schedule_from_start"] = r.flag(root, "ScheduleFromStart", default=True)
+    attrs["multiple_critical_paths"] = r.flag(root, "MultipleCriticalPaths")
+    if r.flag(root, "NewTasksAreManual"):
+        attrs["new_tasks_are_manual"] = True
+    current = r.local(root, "CurrentDate", "Project")
+    if current is not None:
+        attrs["current_date"] = current.isoformat()
+    attrs.update(extra)
+    if status is None and start_dt is not None:
+        # No status date: like P6 with a blank data date, schedule from the start.
+        status = local_datetime(start_dt, tz)
+        attrs["data_date_from"] = "StartDate"
+    if skipped:
+        attrs["skipped_tasks"] = {str(k): v for k, v in sorted(skipped.items())}
+    critical = r.real(root, "CriticalSlackLimit", "Project")
+    options = ScheduleOptions(float_type="smallest", lag_calendar="successor",
+                              ss_lag_from="actual_start",
+                              critical_float=critical if critical is not None else 0.0)
+    if start_dt is None:
+        dates = [pendulum.instance(a.actual_start) for a in activities
+                 if isinstance(a.actual_start, _dt.datetime)]
+        start_date = min(dates).date() if dates else (status.date() if status else None)
+        if start_date is None:
+            raise r.where(root, "Project/StartDate").error("the project has no StartDate")
+    else:
+        start_date = start_dt.date()
+    must_finish = None
+    if not attrs["schedule_from_start"]:
+        must_finish = r.when(root, "FinishDate", "Project")
+    try:
+        return Project(
+            id=ident,
+            name=title,
+            start=pendulum.Date(start_date.year, start_date.month, start_date.day),
+            timezone=tz,
+            calendar=default_cal,
+            activities=activities,
+            links=links,
+            calendars=calendars,
+            options=options,
+            data_date=status,
+            must_finish_by=must_finish,
+            attrs=attrs,
+        )
+    except ProjtrackError as exc:
+        m = re.match(r"(activities|links)\[(\d+)\]", exc.field or "")
+        if m:
+            index = int(m.group(2))
+            table = lines if m.group(1) == "activities" else link_lines
+            if index < len(table):
+                raise Where(file, table[index], "Tasks/Task").relocate(exc) from None
+        raise Where(file, 1, "Project").relocate(exc) from None
+
+
+def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[int, str],
+              rescals: dict[int, set[int]], honor: bool, mpd: int
+              ) -> tuple[Activity, float, bool]:
+    elem, uid = row.elem, row.uid
+    path = f"Tasks/Task[UID={uid}]"
+    attrs: dict[str, Any] = {}
+    fmt = r.integer(elem, "DurationFormat", path)
+    elapsed = fmt in ELAPSED_FORMATS if fmt is not None else False
+    seconds = r.seconds(elem, "Duration", path) or 0.0
+    if seconds < 0:
+        raise r.where(elem, f"{path}/Duration").error("the duration is negative")
+    duration, unit = _amount(seconds, elapsed, fmt in DAY_FORMATS if fmt else False)
+    if fmt is not None and r.native:
+        attrs["duration_format"] = fmt
+    kind = "task"
+    milestone = r.flag(elem, "Milestone")
+    if milestone and seconds == 0:
+        kind = "milestone"
+    elif milestone:
+        attrs["milestone_flag"] = True
+    if r.flag(elem, "Manual"):
+        attrs["manual"] = True
+    if r.flag(elem, "Estimated"):
+        attrs["estimated_duration"] = True
+    calendar = None
+    cal_uid = r.integer(elem, "CalendarUID", path, default=-1)
+    if cal_uid is not None and cal_uid >= 0:
+        calendar = cal_names.get(cal_uid)
+        if calendar is None:
+            raise r.where(elem, f"{path}/CalendarUID").error(
+                f"calendar {cal_uid} is not defined under <Calendars>")
+    elif not r.flag(elem, "IgnoreResourceCalendar"):
+        own = sorted({cal_names[c] for c in rescals.get(uid, ()) if c in cal_names})
+        if len(own) == 1:
+            calendar = own[0]
+            attrs["calendar_from"] = "resource"
+        elif len(own) > 1:
+            # MS Project schedules a task with several resources on the union
+            # of their calendars (work goes on while any of them works).
+            calendar = " + ".join(own)
+            attrs["calendar_from"] = "resources"
+            attrs["resource_calendars"] = own
+    constraints: list[Constraint] = []
+    ctype = r.integer(elem, "ConstraintType", path, default=0)
+    if ctype:
+        if ctype not in CONSTRAINTS:
+            raise r.where(elem, f"{path}/ConstraintType").error(f"{ctype} is not 0-7")
+        model_type = CONSTRAINTS[ctype]
+        if honor and model_type in ("start_on", "finish_on"):
+            model_type = "mandatory_start" if model_type == "start_on" else "mandatory_finish"
+        date = None
+        if model_type != "as_late_as_possible":
+            date = r.when(elem, "ConstraintDate", path)
+            if date is None:
+                raise r.where(elem, f"{path}/ConstraintDate").error(
+                    f"ConstraintType {ctype} needs a ConstraintDate")
+        constraints.append(Constraint(model_type, date))
+    deadline = r.when(elem, "Deadline", path)
+    if deadline is not None:
+        if not constraints or constraints[0].type not in ("finish_no_later_than",
+                                                          "as_late_as_possible",
+                                                          "start_on", "finish_on",
+                                                          "mandatory_start",
+                                                          "mandatory_finish"):
+            constraints.append(Constraint("finish_no_later_than", deadline))
+            attrs["deadline"] = True
+        else:
+            attrs["deadline_date"] = deadline.isoformat()
+    actual_start = r.when(elem, "ActualStart", path)
+    actual_finish = r.when(elem, "ActualFinish", path)
+    if actual_finish is not None and actual_start is None:
+        raise r.where(elem, f"{path}/ActualFinish").error("ActualFinish without ActualStart")
+    percent = r.real(elem, "PercentComplete", path)
+    if percent is not None and not 0 <= percent <= 100:
+        raise r.where(elem, f"{path}/PercentComplete").error(f"{percent} is not in 0..100")
+    remaining = None
+    rem_seconds = r.seconds(elem, "RemainingDuration", path)
+    if rem_seconds is not None and rem_seconds < 0:
+        raise r.where(elem, f"{path}/RemainingDuration").error("the remaining duration is "
+                                                              "negative")
+    if rem_seconds is not None and (actual_start is not None or rem_seconds != seconds):
+        remaining = _hours(rem_seconds)
+        if unit == "ed":
+            remaining = rem_seconds / 86400
+            remaining = int(remaining) if remaining == int(remaining) else remaining
+    for key in ("Resume", "Stop"):
+        value = r.local(elem, key, path)
+        if value is not None:
+            attrs[key.lower()] = value.isoformat()
+    wbs_code = _text(elem, "WBS")
+    if wbs_code and r.native:
+        attrs["wbs_code"] = wbs_code
+    try:
+        act = Activity(
+            id=uid,
+            name=_text(elem, "Name") or "",
+            kind=kind,
+            duration=duration,
+            duration_unit=unit,
+            calendar=calendar,
+            stage=wbs[0] if wbs else None,
+            wbs=wbs,
+            constraints=constraints,
+            actual_start=actual_start,
+            actual_finish=actual_finish,
+            remaining_duration=remaining,
+            percent_complete=percent if percent is None or percent != int(percent)
+            else int(percent),
+            description=(elem.findtext("Notes") or ""),
+            attrs=attrs,
+        )
+    except ProjtrackError as exc:
+        raise r.doc.where(elem, path).relocate(exc) from None
+    return act, seconds, elapsed
+
+
+def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
+           durations: dict[int, tuple[float, bool]], known: set[Any], summaries: set[int],
+           children: dict[int, list[int]], mpd: int, skipped: dict[int, str]
+           ) -> tuple[list[Link], list[int], dict[str, Any]]:
+    links: list[Link] = []
+    lines: list[int] = []
+    percent: list[dict[str, Any]] = []
+    external: list[dict[str, Any]] = []
+    summary_links: list[dict[str, Any]] = []
+    dangling: list[dict[str, Any]] = []
+    for _task, succ, link in raw:
+        path = f"Tasks/Task[UID={succ}]/PredecessorLink"
+        pred = r.integer(link, "PredecessorUID", path)
+        code = r.integer(link, "Type", path, default=1)
+        if code not in LINK_TYPES:
+            raise r.where(link, f"{path}/Type").error(f"{code} is not a link type 0-3")
+        ltype = LINK_TYPES[code]
+        lag_raw = r.integer(link, "LinkLag", path, default=0, limit=MAX_HOURS * 600) or 0
+        fmt = r.integer(link, "LagFormat", path, default=7) or 7
+        if r.flag(link, "CrossProject"):
+            external.append({"pred": pred, "succ": succ, "type": ltype,
+                             "project": _text(link, "CrossProjectName") or "",
+                             "lag_tenths_of_minutes": lag_raw, "lag_format": fmt})
+            continue
+        if pred is None:
+            raise r.where(link, f"{path}/PredecessorUID").error("the link has no predecessor")
+        if fmt in PERCENT_FORMATS:
+            base_seconds, _ = durations.get(pred, (0.0, False))
+            if pred in summaries:
+                base_seconds = 0.0
+            share = lag_raw / 100 * base_seconds  # LinkLag is the percentage itself
+            elapsed = fmt in (20, 52)
+            if elapsed:
+                share = share / (mpd * 60) * 86400  # days of the duration, counted elapsed
+            lag, unit = _amount(share, elapsed, False)
+            percent.append({"pred": pred, "succ": succ, "percent": lag_raw,
+                            "elapsed": elapsed, "lag": lag, "lag_unit": unit})
+        else:
+            elapsed = fmt in ELAPSED_FORMATS
+            lag, unit = _amount(lag_raw * 6, elapsed, fmt in DAY_FORMATS)
+        preds = children.get(pred, []) if pred in summaries else [pred]
+        succs = children.get(succ, []) if succ in summaries else [succ]
+        if pred in summaries or succ in summaries:
+            summary_links.append({"pred": pred, "succ": succ, "type": ltype, "lag": lag,
+                                  "lag_unit": unit})
+        line = r.doc.lines.get(id(link))
+        for p in preds:
+            for s in succs:
+                if p not in known or s not in known:
+                    if s in known or p in known:
+                        dangling.append({"pred": p, "succ": s, "type": ltype,
+                                         "reason": skipped.get(p if p not in known else s,
+                                                               "unknown task")})
+                    continue
+                if p == s:
+                    continue
+                try:
+                    links.append(Link(pred=p, succ=s, type=ltype, lag=lag, lag_unit=unit))
+                except ProjtrackError as exc:
+                    raise r.doc.where(link, path).relocate(exc) from None
+                lines.append(line)
+    extra: dict[str, Any] = {}
+    if percent:
+        extra["percent_lags"] = percent
+    if external:
+        extra["external_links"] = external
+    if summary_links:
+        extra["summary_links"] = summary_links
+    if dangling:
+        extra["dangling_links"] = dangling
+    return links, lines, extra
+
+
+# =========================================================================== overlay
+
+
+def _overlay_field(root: Element) -> str | None:
+    """The FieldID aliased ``projtrack`` in the project's custom fields, if any."""
+    block = root.find("ExtendedAttributes")
+    for ea in (block.findall("ExtendedAttribute") if block is not None else []):
+        if (_text(ea, "Alias") or "") == PROJTRACK_ALIAS:
+            return _text(ea, "FieldID")
+    return None
+
+
+def _overlays(root: Element, field_id: str) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    block = root.find("Tasks")
+    for task in (block.findall("Task") if block is not None else []):
+        uid_text = _text(task, "UID")
+        if uid_text is None or not uid_text.lstrip("-").isdigit() or len(uid_text) > 12:
+            continue
+        for ea in task.findall("ExtendedAttribute"):
+            if _text(ea, "FieldID") != field_id:
+                continue
+            try:
+                value = json.loads(ea.findtext("Value") or "")
+            except (ValueError, RecursionError):
+                continue  # damaged by an editor: the XML values stand
+            if isinstance(value, dict) and value.get("v") == _OVERLAY_VERSION:
+                out[int(uid_text)] = value
+    return out
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+_MISSING = "\x00missing"
+
+
+def _apply(target: dict[str, Any], overlay: dict[str, Any]) -> set[str]:
+    """Replace the keys whose XML value is still what was written; return them."""
+    done = set()
+    for key, entry in (overlay.get("o") or {}).items():
+        if not isinstance(entry, list) or len(entry) != 2:
+            continue
+        digest, original = entry
+        current = target.get(key, _MISSING)
+        if _digest(current) != digest:
+            continue  # edited since: the XML value stands
+        if original == _MISSING:
+            target.pop(key, None)
+        else:
+            target[key] = original
+        done.add(key)
+    return done
+
+
+_PROJECT_ONLY = frozenset({"name", "name_zh", "description", "start", "timezone", "calendar",
+                           "data_date", "must_finish_by", "options", "attrs", "parties",
+                           "calendars", "id"})
+
+
+def _with_overlays(view: Project, overlays: dict[int, dict[str, Any]], file: str) -> Project:
+    project_overlay = overlays.get(0)
+    if set(overlays) == {0} and project_overlay is not None and \
+            set(project_overlay.get("o") or {}) <= _PROJECT_ONLY:
+        # Only project-level values: restore them without rebuilding every activity.
+        top = to_dict(view.replace(activities=(), links=()))
+        top.pop("activities", None)
+        changed = _apply(top, project_overlay)
+        if not changed:
+            return view
+        try:
+            mini = from_dict(top, source=file)
+            return view.replace(**{key: getattr(mini, key) for key in changed})
+        except ProjtrackError:
+            pass  # fall through to the general path, which reports the problem
+    data = to_dict(view)
+    project_overlay = overlays.get(0)
+    if project_overlay is not None:
+        _apply(data, project_overlay)
+    final_id: dict[Any, Any] = {}
+    plain_links: list[dict[str, Any]] = []
+    for act in data.get("activities", []):
+        uid = act["id"]
+        overlay = overlays.get(uid)
+        replaced = _apply(act, overlay) if overlay is not None else set()
+        final_id[uid] = act["id"]
+        if "links" not in replaced:
+            plain_links.append(act)
+    for act in plain_links:
+        for link in act.get("links", []):
+            link["pred"] = final_id.get(link["pred"], link["pred"])
+    try:
+        return from_dict(data, source=file)
+    except ProjtrackError as exc:
+        raise ImportFormatError(
+            f"the projtrack data stored in the file does not fit the XML any more: "
+            f"{exc.message}", file=file, field=exc.field) from None
+
+
+# =========================================================================== public reader
+
+
+def read_mspdi(path: str | os.PathLike[str] | bytes, *, timezone: str | None = None) -> Project:
+    """Read a Microsoft Project XML (MSPDI) file.
+
+    Parameters
+    ----------
+    path
+        The ``.xml`` file (or its bytes).
+    timezone
+        IANA zone of the file's local date-times. ``None``: the zone stored by
+        :func:`write_mspdi`, else ``Asia/Shanghai``.
+
+    Returns
+    -------
+    Project
+        Activity ids are task UIDs. ``project.attrs`` keeps MS Project
+        settings the model has no field for (``minutes_per_day``,
+        ``honor_constraints``, ...), ``percent_lags``, ``external_links``,
+        ``summary_links`` and ``skipped_tasks``.
+
+    Raises
+    ------
+    ImportFormatError
+        Malformed or hostile XML (DTDs, entities, external references), or
+        values that make no sense; the message names the line and element.
+
+    Examples
+    --------
+    >>> xml = b'''<?xml version="1.0" encoding="UTF-8"?>
+    ... <Project xmlns="http://schemas.microsoft.com/project">
+    ...   <Name>demo.xml</Name><StartDate>2024-03-04T08:00:00</StartDate>
+    ...   <MinutesPerDay>480</MinutesPerDay>
+    ...   <Tasks>
+    ...     <Task><UID>1</UID><Name>Dig</Name><Duration>PT16H0M0S</Duration>
+    ...       <DurationFormat>7</DurationFormat></Task>
+    ...     <Task><UID>2</UID><Name>Pour</Name><Duration>PT24H0M0S</Duration>
+    ...       <DurationFormat>8</DurationFormat>
+    ...       <PredecessorLink><PredecessorUID>1</PredecessorUID><Type>1</Type>
+    ...         <LinkLag>4800</LinkLag><LagFormat>7</LagFormat></PredecessorLink></Task>
+    ...   </Tasks>
+    ... </Project>'''
+    >>> p = pt.read_mspdi(xml)
+    >>> [(a.id, a.duration, a.duration_unit) for a in p.activities]
+    [(1, 16, 'h'), (2, 1, 'ed')]
+    >>> p.links[0]
+    Link(pred=1, succ=2, type='FS', lag=8, lag_unit='h')
+    >>> pt.read_mspdi(b'<!DOCTYPE x [<!ENTITY a "aaaa">]><Project>&a;</Project>')
+    Traceback (most recent call last):
+    ...
+    projtrack.exceptions.ImportFormatError: <mspdi>:1: refused: DTDForbidden (...); MS Project ...
+    """
+    data, file = read_input(path, "mspdi")
+    doc = _parse_fast(data, file)
+    if doc is None:
+        return _read(_parse_xml(data, file), timezone)
+    try:
+        return _read(doc, timezone)
+    except ImportFormatError as exc:
+        if exc.line is not None:
+            raise
+    # Read again, noting element lines, to say where the problem is.
+    return _read(_parse_xml(data, file), timezone)
+
+
+def _read(doc: _Doc, timezone: str | None) -> Project:
+    file = doc.file
+    field_id = _overlay_field(doc.root)
+    overlays = _overlays(doc.root, field_id) if field_id else {}
+    tz = timezone
+    if tz is None:
+        stored = (overlays.get(0) or {}).get("tz")
+        tz = stored if isinstance(stored, str) else DEFAULT_TIMEZONE
+    try:
+        check_timezone(tz)
+    except ValueError as exc:
+        raise ImportFormatError(str(exc), file=file, field="timezone") from None
+    view = _build_view(doc, tz, native=field_id is None)
+    if not overlays:
+        return view
+    return _with_overlays(view, overlays, file)
+
+
+def stored_results(path: str | os.PathLike[str] | bytes, *, timezone: str = DEFAULT_TIMEZONE
+                   ) -> dict[int, dict[str, Any]]:
+    """Dates and slack MS Project computed, per task UID (leaf tasks only).
+
+    Each UID maps to ``early_start``, ``early_finish``, ``late_start``,
+    ``late_finish``, ``start``, ``finish`` (aware DateTimes or ``None``),
+    ``total_slack_minutes``, ``free_slack_minutes``, ``start_slack_minutes``,
+    ``finish_slack_minutes`` (working minutes), ``critical``, ``manual``,
+    ``duration_format``, ``line``.
+
+    Examples
+    --------
+    >>> xml = (b'<Project xmlns="http://schemas.microsoft.com/project"><Tasks><Task><UID>3</UID>'
+    ...        b'<EarlyStart>2024-03-04T08:00:00</EarlyStart><TotalSlack>4800</TotalSlack>'
+    ...        b'</Task></Tasks></Project>')
+    >>> r = stored_results(xml)[3]
+    >>> str(r["early_start"]), r["total_slack_minutes"]
+    ('2024-03-04 08:00:00+08:00', 480.0)
+    """
+    data, file = read_input(path, "mspdi")
+    doc = _parse_xml(data, file)
+    r = _Reader(doc, timezone)
+    out: dict[int, dict[str, Any]] = {}
+    block = doc.root.find("Tasks")
+    for elem in (block.findall("Task") if block is not None else []):
+        uid = r.integer(elem, "UID", "Tasks/Task")
+        if uid is None or r.flag(elem, "Summary") or r.flag(elem, "IsNull") or uid == 0:
+            continue
+        path = f"Tasks/Task[UID={uid}]"
+
+        def tenths(name: str, elem: Element = elem, path: str = path) -> float | None:
+            value = r.integer(elem, name, path, limit=1e15)
+            return None if value is None else value / 10
+
+        out[uid] = {
+            "early_start": r.when(elem, "EarlyStart", path),
+            "early_finish": r.when(elem, "EarlyFinish", path),
+            "late_start": r.when(elem, "LateStart", path),
+            "late_finish": r.when(elem, "LateFinish", path),
+            "start": r.when(elem, "Start", path),
+            "finish": r.when(elem, "Finish", path),
+            "total_slack_minutes": tenths("TotalSlack"),
+            "free_slack_minutes": tenths("FreeSlack"),
+            "start_slack_minutes": tenths("StartSlack"),
+            "finish_slack_minutes": tenths("FinishSlack"),
+            "critical": r.flag(elem, "Critical"),
+            "manual": r.flag(elem, "Manual"),
+            "duration_format": r.integer(elem, "DurationFormat", path),
+            "line": doc.lines.get(id(elem)),
+        }
+    return out
+
+
+# =========================================================================== writer
+
+
+def _clean(text: str) -> str:
+    return _INVALID_XML.sub("\ufffd", text)
+
+
+def _sub(parent: Element, tag: str, value: Any) -> Element:
+    elem = SubElement(parent, tag)
+    if value is not None:
+        elem.text = _clean(str(value))
+    return elem
+
+
+def _pt(seconds: float) -> str:
+    total = round(seconds)
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    return f"{sign}PT{total // 3600}H{total % 3600 // 60}M{total % 60}S"
+
+
+def _local_text(value: Any, tz: str, *, end_of_day: bool = False) -> str:
+    if isinstance(value, _dt.datetime):
+        local = pendulum.instance(value).in_timezone(tz)
+        return local.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{value.isoformat()}T{'17:00:00' if end_of_day else '08:00:00'}"
+
+
+def _hhmm(minutes: int) -> str:
+    if minutes >= 1440:
+        return "00:00:00"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+
+
+def _working_times_elem(parent: Element, hours: Iterable[tuple[int, int]]) -> None:
+    block = SubElement(parent, "WorkingTimes")
+    for s, e in hours:
+        wt = SubElement(block, "WorkingTime")
+        _sub(wt, "FromTime", _hhmm(s))
+        _sub(wt, "ToTime", _hhmm(e))
+
+
+def _builtin_as_calendar(name: str, project: Project) -> Calendar:
+    """A model calendar equivalent to a built-in one (holidays listed as exceptions)."""
+    from projtrack.calendars import get_calendar
+
+    work = get_calendar(name, project)
+    week = work.work_week
+    exceptions: list[CalendarException] = []
+    span = work.defined_range
+    if span is not None and work.holiday_source is not None:
+        first, last = span
+        day = first
+        while day <= last:
+            periods = work.working_periods(day)
+            if periods != week[day.weekday()]:
+                exceptions.append(CalendarException(start=day, hours=periods))
+            day = day.add(days=1)
+    return Calendar(name=name, work_week=week, exceptions=exceptions,
+                    hours_per_day=work.minutes_per_day / 60,
+                    description=work.description)
+
+
+def _needed_builtins(project: Project) -> list[str]:
+    from projtrack._calendar_names import BUILTIN_CALENDARS
+
+    own = {c.name for c in project.calendars}
+    wanted: list[str] = []
+    refs = [project.calendar, *(a.calendar for a in project.activities),
+            *(c.base for c in project.calendars)]
+    for ref in refs:
+        if ref is not None and ref not in own and ref in BUILTIN_CALENDARS and ref not in wanted:
+            wanted.append(ref)
+    return wanted
+
+
+def _calendar_minutes_per_day(project: Project, name: str | None) -> int:
+    from projtrack.calendars import get_calendar
+
+    try:
+        return int(get_calendar(name or project.calendar, project).minutes_per_day) or 480
+    except ProjtrackError:
+        return 480
+
+
+def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[int, Element]]:
+    tz = project.timezone
+    root = Element("Project", {"xmlns": NS})
+    mpd = _calendar_minutes_per_day(project, project.calendar)
+    _sub(root, "SaveVersion", 12)
+    _sub(root, "Name", f"{project.id}.xml")
+    _sub(root, "Title", project.name or project.id)
+    _sub(root, "ScheduleFromStart", 1)
+    _sub(root, "StartDate", f"{project.start.isoformat()}T08:00:00")
+    critical = project.options.critical_float
+    _sub(root, "CriticalSlackLimit", int(critical) if critical == int(critical) else 0)
+    cal_models = [*(_builtin_as_calendar(n, project) for n in _needed_builtins(project)),
+                  *project.calendars]
+    cal_uid = {c.name: i for i, c in enumerate(cal_models, start=1)}
+    _sub(root, "CalendarUID", cal_uid.get(project.calendar, 1))
+    _sub(root, "DefaultStartTime", "08:00:00")
+    _sub(root, "DefaultFinishTime", "17:00:00")
+    _sub(root, "MinutesPerDay", mpd)
+    _sub(root, "MinutesPerWeek", mpd * 5)
+    _sub(root, "DaysPerMonth", 20)
+    _sub(root, "DurationFormat", 7)
+    _sub(root, "HonorConstraints", 0)
+    if project.data_date is not None:
+        _sub(root, "StatusDate", _local_text(project.data_date, tz))
+    eas = SubElement(root, "ExtendedAttributes")
+    ea = SubElement(eas, "ExtendedAttribute")
+    _sub(ea, "FieldID", PROJTRACK_FIELD_ID)
+    _sub(ea, "FieldName", "Text1")
+    _sub(ea, "Alias", PROJTRACK_ALIAS)
+
+    cals = SubElement(root, "Calendars")
+    for cal in cal_models:
+        ce = SubElement(cals, "Calendar")
+        _sub(ce, "UID", cal_uid[cal.name])
+        _sub(ce, "Name", cal.name)
+        _sub(ce, "IsBaseCalendar", 1 if cal.base is None else 0)
+        _sub(ce, "IsBaselineCalendar", 0)
+        _sub(ce, "BaseCalendarUID", cal_uid.get(cal.base, -1) if cal.base else -1)
+        wds = SubElement(ce, "WeekDays")
+        for i, periods in enumerate(cal.work_week):
+            if periods is None and cal.base is not None:
+                continue
+            wd = SubElement(wds, "WeekDay")
+            _sub(wd, "DayType", (i + 1) % 7 + 1)
+            _sub(wd, "DayWorking", 1 if periods else 0)
+            if periods:
+                _working_times_elem(wd, periods)
+        if cal.exceptions:
+            excs = SubElement(ce, "Exceptions")
+            for ex in cal.exceptions:
+                xe = SubElement(excs, "Exception")
+                last = ex.end or ex.start
+                _sub(xe, "EnteredByOccurrences", 0)
+                tp = SubElement(xe, "TimePeriod")
+                _sub(tp, "FromDate", f"{ex.start.isoformat()}T00:00:00")
+                _sub(tp, "ToDate", f"{last.isoformat()}T23:59:00")
+                _sub(xe, "Occurrences", (last - ex.start).days + 1)
+                _sub(xe, "Name", ex.name or "Exception")
+                _sub(xe, "Type", 1)
+                _sub(xe, "DayWorking", 1 if ex.hours else 0)
+                if ex.hours:
+                    _working_times_elem(xe, ex.hours)
+
+    tasks = SubElement(root, "Tasks")
+    elems: dict[int, Element] = {}
+    summary = SubElement(tasks, "Task")
+    _sub(summary, "UID", 0)
+    _sub(summary, "ID", 0)
+    _sub(summary, "Name", project.name or project.id)
+    _sub(summary, "Type", 1)
+    _sub(summary, "IsNull", 0)
+    _sub(summary, "OutlineNumber", 0)
+    _sub(summary, "OutlineLevel", 0)
+    _sub(summary, "Summary", 1)
+    elems[0] = summary
+    by_succ: dict[Any, list[Link]] = {}
+    for link in project.links:
+        by_succ.setdefault(link.succ, []).append(link)
+    start_text = f"{project.start.isoformat()}T08:00:00"
+    for n, act in enumerate(project.activities, start=1):
+        te = SubElement(tasks, "Task")
+        uid = uids[act.id]
+        elems[uid] = te
+        cal_mpd = _calendar_minutes_per_day(project, act.calendar)
+        seconds = _seconds(act.duration, act.duration_unit, cal_mpd)
+        _sub(te, "UID", uid)
+        _sub(te, "ID", n)
+        _sub(te, "Name", act.name or act.name_zh or str(act.id))
+        _sub(te, "Type", 1)
+        _sub(te, "IsNull", 0)
+        _sub(te, "WBS", n)
+        _sub(te, "OutlineNumber", n)
+        _sub(te, "OutlineLevel", 1)
+        begin = (_local_text(act.actual_start, tz) if act.actual_start is not None
+                 else start_text)
+        _sub(te, "Start", begin)
+        _sub(te, "Finish", _local_text(act.actual_finish, tz) if act.actual_finish is not None
+             else begin)
+        _sub(te, "Duration", _pt(seconds))
+        _sub(te, "DurationFormat", {"d": 7, "h": 5, "ed": 8, "eh": 6}[act.duration_unit])
+        _sub(te, "Estimated", 0)
+        _sub(te, "Milestone", 1 if act.kind == "milestone" else 0)
+        _sub(te, "Summary", 0)
+        if act.percent_complete is not None:
+            _sub(te, "PercentComplete", round(act.percent_complete))
+        if act.actual_start is not None:
+            _sub(te, "ActualStart", _local_text(act.actual_start, tz))
+        if act.actual_finish is not None:
+            _sub(te, "ActualFinish", _local_text(act.actual_finish, tz))
+        if act.remaining_duration is not None:
+            _sub(te, "RemainingDuration",
+                 _pt(_seconds(act.remaining_duration, act.duration_unit, cal_mpd)))
+        primary = act.constraints[0] if act.constraints else None
+        deadline = None
+        if len(act.constraints) == 2 and act.constraints[1].type == "finish_no_later_than":
+            deadline = act.constraints[1]
+        _sub(te, "ConstraintType", CONSTRAINT_CODES[primary.type] if primary else 0)
+        _sub(te, "CalendarUID", cal_uid.get(act.calendar, -1) if act.calendar else -1)
+        if primary is not None and primary.date is not None:
+            finish_type = "finish" in primary.type
+            _sub(te, "ConstraintDate", _local_text(primary.date, tz, end_of_day=finish_type))
+        if deadline is not None and deadline.date is not None:
+            _sub(te, "Deadline", _local_text(deadline.date, tz, end_of_day=True))
+        if act.description:
+            _sub(te, "Notes", act.description)
+        for link in by_succ.get(act.id, []):
+            pl = SubElement(te, "PredecessorLink")
+            _sub(pl, "PredecessorUID", uids[link.pred])
+            _sub(pl, "Type", LINK_CODES[link.type])
+            _sub(pl, "CrossProject", 0)
+            lag_seconds = _seconds(link.lag, link.lag_unit, mpd)
+            _sub(pl, "LinkLag", round(lag_seconds / 6))
+            _sub(pl, "LagFormat", {"d": 7, "h": 5, "ed": 8, "eh": 6}[link.lag_unit])
+    return root, elems
+
+
+def _seconds(value: float, unit: str, minutes_per_day: int) -> float:
+    if unit == "h" or unit == "eh":
+        return value * 3600
+    if unit == "ed":
+        return value * 86400
+    return value * minutes_per_day * 60
+
+
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
+
+
+def _serialize(root: Element) -> bytes:
+    """The document as indented UTF-8 (elements with text or children only, as MSPDI is)."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n']
+    append = out.append
+
+    def emit(elem: Element, pad: str) -> None:
+        attrs = "".join(f' {k}="{str(v).translate(_ATTR_ESCAPES)}"'
+                        for k, v in elem.attrib.items())
+        if len(elem):
+            append(f"{pad}<{elem.tag}{attrs}>\n")
+            inner = pad + "  "
+            for child in elem:
+                emit(child, inner)
+            append(f"{pad}</{elem.tag}>\n")
+        elif elem.text is None:
+            append(f"{pad}<{elem.tag}{attrs}/>\n")
+        else:
+            append(f"{pad}<{elem.tag}{attrs}>{elem.text.translate(_TEXT_ESCAPES)}</{elem.tag}>\n")
+
+    emit(root, "")
+    return "".join(out).encode("utf-8")
+
+
+def _uids(project: Project) -> dict[Any, int]:
+    ids = [a.id for a in project.activities]
+    if all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+        return {i: i for i in ids}
+    return {i: n for n, i in enumerate(ids, start=1)}
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_refuse))
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} values cannot be stored")
+
+
+def _diff(view: dict[str, Any], original: dict[str, Any], skip: tuple[str, ...] = ()
+          ) -> dict[str, Any]:
+    out = {}
+    for key in sorted(set(view) | set(original)):
+        if key in skip:
+            continue
+        current = view.get(key, _MISSING)
+        wanted = original.get(key, _MISSING)
+        if current != wanted:
+            out[key] = [_digest(current), wanted]
+    return out
+
+
+def mspdi_bytes(project: Project) -> bytes:
+    """The MSPDI document :func:`write_mspdi` writes, as bytes.
+
+    Examples
+    --------
+    >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 4),
+    ...                activities=[pt.Activity(id="dig", duration=2)])
+    >>> b"<SaveVersion>12</SaveVersion>" in mspdi_bytes(p)
+    True
+    """
+    if not isinstance(project, Project):
+        raise FileFormatError(f"{project!r} is not a Project", field="project")
+    uids = _uids(project)
+    root, elems = _build_tree(project, uids)
+    plain = _serialize(root)
+    try:
+        written_doc = _parse_fast(plain, "<written>") or _parse_xml(plain, "<written>")
+        view = _build_view(written_doc, project.timezone, native=False)
+    except ProjtrackError as exc:  # pragma: no cover - a writer bug, not a user error
+        raise FileFormatError(f"the MSPDI writer produced a file it cannot read: {exc}") from exc
+    try:
+        original = _json_value(to_dict(project))
+        written = _json_value(to_dict(view))
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(f"the project's attrs cannot be stored: {exc}",
+                              field="attrs") from None
+    top = _diff(written, original, skip=("activities",))
+    overlays: dict[int, dict[str, Any]] = {0: {"v": _OVERLAY_VERSION, "tz": project.timezone,
+                                               "o": top}}
+    view_acts = written.get("activities", [])
+    for orig, got, act in zip(original.get("activities", []), view_acts, project.activities,
+                              strict=True):
+        diff = _diff(got, orig)
+        if diff:
+            overlays[uids[act.id]] = {"v": _OVERLAY_VERSION, "o": diff}
+    for uid, overlay in overlays.items():
+        te = elems[uid]
+        ext = Element("ExtendedAttribute")
+        _sub(ext, "FieldID", PROJTRACK_FIELD_ID)
+        _sub(ext, "Value", json.dumps(overlay, ensure_ascii=True, separators=(",", ":")))
+        te.append(ext)
+    return _serialize(root)
+
+
+def write_mspdi(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write a project as a Microsoft Project XML (MSPDI) file.
+
+    The file follows the Project 2007 schema (``SaveVersion`` 12), which MS
+    Project 2007 and later and ProjectLibre open. Built-in calendars the
+    project uses (``standard``, ``cn``...) are written out in full. Activity
+    ids that are not positive integers get UIDs 1, 2, ... in order.
+
+    :func:`read_mspdi` reads the file back to an equal project: values MSPDI
+    cannot hold exactly are stored as JSON in the ``Text1`` custom field
+    (aliased ``projtrack``) and restored unless the XML was edited since.
+    The file is written atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pt.Project(id="demo", start=pendulum.Date(2024, 3, 4),
+    ...                activities=[pt.Activity(id="dig", duration=2, name_zh="挖土"),
+    ...                            pt.Activity(id="pour", duration=1)],
+    ...                links=[pt.Link(pred="dig", succ="pour", lag=4, lag_unit="h")])
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "demo.xml"
+    >>> pt.write_mspdi(p, target)
+    >>> pt.read_mspdi(target) == p
+    True
+    """
+    data = mspdi_bytes(project)
+    name = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(name))
+    fd, tmp = tempfile.mkstemp(prefix=".projtrack-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

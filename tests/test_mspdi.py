@@ -1,0 +1,565 @@
+"""MS Project XML (MSPDI): reader, hostile XML, calendars, writer round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import xml.etree.ElementTree as ET
+
+import attrs
+import pendulum
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import projtrack as pt
+from projtrack.calendars import get_calendar
+from projtrack.conformance import find_data_dir
+from projtrack.interop.mspdi import mspdi_bytes, read_mspdi, stored_results, write_mspdi
+from projtrack.testing.strategies import projects
+
+TZ = "Asia/Shanghai"
+NS = "{http://schemas.microsoft.com/project}"
+
+
+@pytest.fixture(scope="module")
+def data_dir():
+    found = find_data_dir()
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("conformance data missing under CI")
+        pytest.skip("conformance data not available")
+    return found
+
+
+STANDARD = """<Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar>
+<BaseCalendarUID>-1</BaseCalendarUID><WeekDays>
+<WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>
+<WeekDay><DayType>2</DayType><DayWorking>1</DayWorking><WorkingTimes>
+ <WorkingTime><FromTime>08:00:00</FromTime><ToTime>12:00:00</ToTime></WorkingTime>
+ <WorkingTime><FromTime>13:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime>
+</WorkingTimes></WeekDay>
+<WeekDay><DayType>3</DayType><DayWorking>1</DayWorking></WeekDay>
+<WeekDay><DayType>4</DayType><DayWorking>1</DayWorking></WeekDay>
+<WeekDay><DayType>5</DayType><DayWorking>1</DayWorking></WeekDay>
+<WeekDay><DayType>6</DayType><DayWorking>1</DayWorking></WeekDay>
+<WeekDay><DayType>7</DayType><DayWorking>0</DayWorking></WeekDay>
+</WeekDays>{exceptions}</Calendar>"""
+
+
+def doc(tasks: str = "", calendars: str | None = None, extra: str = "",
+        exceptions: str = "", head: str = '<?xml version="1.0" encoding="UTF-8"?>') -> bytes:
+    cals = STANDARD.format(exceptions=exceptions) if calendars is None else calendars
+    return (f"""{head}
+<Project xmlns="http://schemas.microsoft.com/project">
+<Name>demo.xml</Name><StartDate>2024-03-04T08:00:00</StartDate>
+<CalendarUID>1</CalendarUID><MinutesPerDay>480</MinutesPerDay>{extra}
+<Calendars>{cals}</Calendars>
+<Tasks>{tasks}</Tasks>
+</Project>""").encode()
+
+
+def task(uid: int, body: str = "", *, duration: str = "PT8H0M0S", fmt: int = 7) -> str:
+    return (f"<Task><UID>{uid}</UID><Name>T{uid}</Name><Duration>{duration}</Duration>"
+            f"<DurationFormat>{fmt}</DurationFormat>{body}</Task>")
+
+
+def link(pred: int, kind: int = 1, lag: int = 0, fmt: int = 7) -> str:
+    return (f"<PredecessorLink><PredecessorUID>{pred}</PredecessorUID><Type>{kind}</Type>"
+            f"<LinkLag>{lag}</LinkLag><LagFormat>{fmt}</LagFormat></PredecessorLink>")
+
+
+# =========================================================================== durations, lags
+
+
+@pytest.mark.parametrize(("duration", "fmt", "value", "unit"), [
+    ("PT0H1M0S", 3, 1 / 60, "h"),
+    ("PT1H0M0S", 5, 1, "h"),
+    ("PT8H0M0S", 7, 8, "h"),
+    ("PT40H0M0S", 9, 40, "h"),
+    ("PT160H0M0S", 11, 160, "h"),
+    ("PT7H30M0S", 39, 7.5, "h"),
+    ("PT0H1M0S", 4, 1 / 60, "eh"),
+    ("PT1H0M0S", 6, 1, "eh"),
+    ("PT24H0M0S", 8, 1, "ed"),
+    ("PT36H0M0S", 8, 36, "eh"),
+    ("PT168H0M0S", 10, 7, "ed"),
+    ("PT720H0M0S", 12, 30, "ed"),
+])
+def test_duration_formats(duration, fmt, value, unit):
+    p = read_mspdi(doc(task(1, duration=duration, fmt=fmt)))
+    act = p.activities[0]
+    assert (act.duration, act.duration_unit) == (pytest.approx(value), unit)
+    assert act.attrs["duration_format"] == fmt
+
+
+@pytest.mark.parametrize(("lag", "fmt", "value", "unit"), [
+    (4800, 7, 8, "h"),
+    (-4800, 7, -8, "h"),
+    (24000, 9, 40, "h"),
+    (600, 5, 1, "h"),
+    (14400, 8, 1, "ed"),
+    (600, 6, 1, "eh"),
+    (72000, 10, 5, "ed"),
+    (3000, 10, 5, "eh"),
+])
+def test_lag_formats(lag, fmt, value, unit):
+    p = read_mspdi(doc(task(1) + task(2, link(1, 1, lag, fmt))))
+    assert (p.links[0].lag, p.links[0].lag_unit) == (value, unit)
+
+
+def test_percent_lags_become_a_share_of_the_predecessor_duration():
+    p = read_mspdi(doc(task(1, duration="PT16H0M0S") + task(2, link(1, 1, 50, 19))
+                       + task(3, link(1, 3, 50, 20))))
+    by_succ = {k.succ: k for k in p.links}
+    assert (by_succ[2].lag, by_succ[2].lag_unit) == (8, "h")      # 50 % of 16 working h
+    assert (by_succ[3].lag, by_succ[3].lag_unit) == (24, "eh")     # 50 % of 2 d, elapsed
+    notes = {(n["succ"], n["percent"]) for n in p.attrs["percent_lags"]}
+    assert notes == {(2, 50), (3, 50)}
+
+
+@pytest.mark.parametrize(("code", "kind"), [(0, "FF"), (1, "FS"), (2, "SF"), (3, "SS")])
+def test_link_types(code, kind):
+    p = read_mspdi(doc(task(1) + task(2, link(1, code))))
+    assert p.links[0].type == kind
+
+
+# =========================================================================== tasks
+
+
+@pytest.mark.parametrize(("code", "model"), [
+    (1, "as_late_as_possible"), (2, "start_on"), (3, "finish_on"),
+    (4, "start_no_earlier_than"), (5, "start_no_later_than"),
+    (6, "finish_no_earlier_than"), (7, "finish_no_later_than"),
+])
+def test_constraint_types(code, model):
+    body = (f"<ConstraintType>{code}</ConstraintType>"
+            "<ConstraintDate>2024-03-06T08:00:00</ConstraintDate>")
+    [c] = read_mspdi(doc(task(1, body))).activities[0].constraints
+    assert c.type == model
+    assert c.date == (None if code == 1 else pendulum.datetime(2024, 3, 6, 8, tz=TZ))
+
+
+def test_honor_constraints_makes_must_dates_mandatory_and_deadline_a_constraint():
+    body = ("<ConstraintType>2</ConstraintType><ConstraintDate>2024-03-06T08:00:00"
+            "</ConstraintDate>")
+    p = read_mspdi(doc(task(1, body), extra="<HonorConstraints>1</HonorConstraints>"))
+    assert p.activities[0].constraints[0].type == "mandatory_start"
+    p = read_mspdi(doc(task(1, "<Deadline>2024-03-08T17:00:00</Deadline>")))
+    [c] = p.activities[0].constraints
+    assert (c.type, c.date) == ("finish_no_later_than", pendulum.datetime(2024, 3, 8, 17, tz=TZ))
+    assert p.activities[0].attrs["deadline"] is True
+
+
+def test_progress_and_manual_tasks():
+    body = ("<Manual>1</Manual><PercentComplete>40</PercentComplete>"
+            "<ActualStart>2024-03-04T08:00:00</ActualStart>"
+            "<RemainingDuration>PT4H0M0S</RemainingDuration>")
+    p = read_mspdi(doc(task(1, body) + task(2, "<PercentComplete>100</PercentComplete>"
+                                             "<ActualStart>2024-03-04T08:00:00</ActualStart>"
+                                             "<ActualFinish>2024-03-04T17:00:00</ActualFinish>")))
+    a, b = p.activities
+    assert a.attrs["manual"] is True
+    assert (a.percent_complete, a.remaining_duration) == (40, 4)
+    assert a.actual_start == pendulum.datetime(2024, 3, 4, 8, tz=TZ)
+    assert b.status == "finished"
+
+
+def test_summaries_blank_rows_and_outline():
+    tasks = (
+        "<Task><UID>0</UID><OutlineLevel>0</OutlineLevel><Summary>1</Summary></Task>"
+        "<Task><UID>10</UID><Name>Phase 1</Name><OutlineLevel>1</OutlineLevel>"
+        "<Summary>1</Summary></Task>"
+        "<Task><UID>11</UID><Name>Block A</Name><OutlineLevel>2</OutlineLevel>"
+        "<Summary>1</Summary></Task>"
+        + task(1, "<OutlineLevel>3</OutlineLevel>")
+        + "<Task><UID>5</UID><IsNull>1</IsNull></Task>"
+        + task(2, "<OutlineLevel>2</OutlineLevel><Active>0</Active>")
+        + task(3, "<OutlineLevel>1</OutlineLevel>" + link(10))
+    )
+    p = read_mspdi(doc(tasks))
+    assert [a.id for a in p.activities] == [1, 3]
+    assert (p.activity(1).wbs, p.activity(1).stage) == (("Phase 1", "Block A"), "Phase 1")
+    assert p.activity(3).wbs == ()
+    # a link from a summary task applies to its leaves
+    assert [(k.pred, k.succ) for k in p.links] == [(1, 3)]
+    assert p.attrs["summary_links"][0]["pred"] == 10
+    assert p.attrs["skipped_tasks"] == {"2": "inactive"}
+
+
+def test_no_status_date_means_the_project_start():
+    p = read_mspdi(doc(task(1)))
+    assert p.data_date == pendulum.datetime(2024, 3, 4, 8, tz=TZ)
+    assert p.attrs["data_date_from"] == "StartDate"
+    p = read_mspdi(doc(task(1), extra="<StatusDate>2024-03-05T17:00:00</StatusDate>"))
+    assert p.data_date == pendulum.datetime(2024, 3, 5, 17, tz=TZ)
+
+
+# =========================================================================== calendars
+
+
+def test_default_hours_and_inheritance():
+    cals = STANDARD.format(exceptions="") + (
+        "<Calendar><UID>2</UID><Name>Crew</Name><IsBaseCalendar>0</IsBaseCalendar>"
+        "<BaseCalendarUID>1</BaseCalendarUID><WeekDays><WeekDay><DayType>7</DayType>"
+        "<DayWorking>1</DayWorking><WorkingTimes><WorkingTime><FromTime>09:00:00</FromTime>"
+        "<ToTime>00:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay></WeekDays>"
+        "</Calendar>")
+    p = read_mspdi(doc(task(1, "<CalendarUID>2</CalendarUID>"), calendars=cals))
+    crew = get_calendar("Crew", p)
+    assert p.activity(1).calendar == "Crew"
+    assert crew.working_periods(pendulum.Date(2024, 3, 5)) == ((480, 720), (780, 1020))
+    assert crew.working_periods(pendulum.Date(2024, 3, 9)) == ((540, 1440),)  # Saturday
+    assert crew.working_periods(pendulum.Date(2024, 3, 10)) == ()
+    assert get_calendar("Standard", p).minutes_per_day == 480
+
+
+def _exception(name: str, first: str, last: str, type_: int, fields: str, working: str = "0"
+               ) -> str:
+    return (f"<Exception><EnteredByOccurrences>1</EnteredByOccurrences><TimePeriod>"
+            f"<FromDate>{first}T00:00:00</FromDate><ToDate>{last}T23:59:00</ToDate>"
+            f"</TimePeriod><Name>{name}</Name><Type>{type_}</Type>{fields}"
+            f"<DayWorking>{working}</DayWorking></Exception>")
+
+
+@pytest.mark.parametrize(("xml", "days"), [
+    (_exception("range", "2024-05-01", "2024-05-05", 1, ""),
+     ["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04", "2024-05-05"]),
+    (_exception("every 3 days", "2024-05-01", "2024-05-10", 7, "<Period>3</Period>"),
+     ["2024-05-01", "2024-05-04", "2024-05-07", "2024-05-10"]),
+    (_exception("Mon+Wed fortnightly", "2024-01-01", "2024-01-17", 6,
+                "<Period>2</Period><DaysOfWeek>10</DaysOfWeek>"),
+     ["2024-01-01", "2024-01-03", "2024-01-15", "2024-01-17"]),
+    (_exception("last Friday", "2024-01-01", "2024-03-29", 5,
+                "<Period>1</Period><MonthItem>8</MonthItem><MonthPosition>4</MonthPosition>"),
+     ["2024-01-26", "2024-02-23", "2024-03-29"]),
+    (_exception("31st", "2024-01-01", "2024-03-31", 4, "<Period>1</Period><MonthDay>31</MonthDay>"),
+     ["2024-01-31", "2024-02-29", "2024-03-31"]),
+    (_exception("Christmas", "2024-01-01", "2026-12-25", 2,
+                "<Month>11</Month><MonthDay>25</MonthDay>"),
+     ["2024-12-25", "2025-12-25", "2026-12-25"]),
+    (_exception("2nd weekday of June", "2024-01-01", "2025-06-03", 3,
+                "<Month>5</Month><MonthItem>1</MonthItem><MonthPosition>1</MonthPosition>"),
+     ["2024-06-04", "2025-06-03"]),
+])
+def test_recurring_exceptions(xml, days):
+    p = read_mspdi(doc(task(1), exceptions=f"<Exceptions>{xml}</Exceptions>"))
+    got = sorted(str(d) for e in p.calendars[0].exceptions for d in e.days())
+    assert got == days
+
+
+def test_legacy_exceptions_and_working_exceptions():
+    legacy = STANDARD.format(exceptions="").replace(
+        "</WeekDays>",
+        "<WeekDay><DayType>0</DayType><DayWorking>1</DayWorking><TimePeriod>"
+        "<FromDate>2024-03-09T00:00:00</FromDate><ToDate>2024-03-10T23:59:00</ToDate>"
+        "</TimePeriod><WorkingTimes><WorkingTime><FromTime>10:00:00</FromTime>"
+        "<ToTime>12:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay></WeekDays>")
+    p = read_mspdi(doc(task(1), calendars=legacy))
+    [exc] = p.calendars[0].exceptions
+    assert (exc.start, exc.end, exc.hours) == (pendulum.Date(2024, 3, 9),
+                                               pendulum.Date(2024, 3, 10), ((600, 720),))
+
+
+def test_tasks_with_several_resources_use_the_union_of_their_calendars():
+    night = ("<Calendar><UID>2</UID><Name>Night</Name><IsBaseCalendar>1</IsBaseCalendar>"
+             "<WeekDays>" + "".join(
+                 f"<WeekDay><DayType>{d}</DayType><DayWorking>1</DayWorking><WorkingTimes>"
+                 "<WorkingTime><FromTime>20:00:00</FromTime><ToTime>00:00:00</ToTime>"
+                 "</WorkingTime></WorkingTimes></WeekDay>" for d in range(1, 8))
+             + "</WeekDays></Calendar>")
+    resources = ("<Resources><Resource><UID>1</UID><Type>1</Type><CalendarUID>1</CalendarUID>"
+                 "</Resource><Resource><UID>2</UID><Type>1</Type><CalendarUID>2</CalendarUID>"
+                 "</Resource></Resources><Assignments>"
+                 "<Assignment><TaskUID>1</TaskUID><ResourceUID>1</ResourceUID></Assignment>"
+                 "<Assignment><TaskUID>1</TaskUID><ResourceUID>2</ResourceUID></Assignment>"
+                 "<Assignment><TaskUID>2</TaskUID><ResourceUID>2</ResourceUID></Assignment>"
+                 "</Assignments>")
+    data = doc(task(1) + task(2), calendars=STANDARD.format(exceptions="") + night)
+    data = data.replace(b"</Project>", resources.encode() + b"</Project>")
+    p = read_mspdi(data)
+    assert p.activity(2).calendar == "Night"
+    union = get_calendar(p.activity(1).calendar, p)
+    assert p.activity(1).calendar == "Night + Standard"
+    assert union.working_periods(pendulum.Date(2024, 3, 4)) == ((480, 720), (780, 1020),
+                                                                (1200, 1440))
+    assert union.working_periods(pendulum.Date(2024, 3, 10)) == ((1200, 1440),)
+
+
+# =========================================================================== hostile XML
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<Project xmlns="http://schemas.microsoft.com/project"><Name>&lol9;</Name></Project>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE Project [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<Project><Name>&secret;</Name></Project>"""
+PARAM = b"""<?xml version="1.0"?>
+<!DOCTYPE Project [<!ENTITY % remote SYSTEM "http://example.invalid/x.dtd"> %remote;]>
+<Project/>"""
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE Project SYSTEM "http://example.invalid/project.dtd">
+<Project/>"""
+
+
+@pytest.mark.parametrize("data", [BOMB, XXE, PARAM, EXTERNAL_DTD])
+def test_dtds_entities_and_external_references_are_refused(data):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(pt.ImportFormatError, match="refused") as err:
+            read_mspdi(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.value.line is not None
+    assert peak < 5_000_000
+    assert "root:" not in str(err.value)
+
+
+@pytest.mark.parametrize(("data", "line", "message"), [
+    (b"<Project><Name>x</Name>\n<Tasks><Task></Tasks></Project>", 2, "not well-formed"),
+    (b"<Foo/>", 1, "not <Project>"),
+    (doc(task(1, "<ActualFinish>2024-03-04T17:00:00</ActualFinish>")), 18, "ActualStart"),
+    (doc(task(1, duration="P1Y")), 18, "not a duration"),
+    (doc(task(1, duration="PT99999999999999H")), 18, "out of range"),
+    (doc(task(1, "<ConstraintType>4</ConstraintType>")), 18, "ConstraintDate"),
+    (doc(task(1) + task(1)), 18, "used twice"),
+    (doc(task(1, link(2)) + task(2, link(1))), 18, "cycle"),
+    (doc(task(1, "<CalendarUID>42</CalendarUID>")), 18, "calendar 42"),
+])
+def test_errors_name_the_line(data, line, message):
+    with pytest.raises(pt.ImportFormatError, match=message) as err:
+        read_mspdi(data)
+    assert err.value.line == line
+
+
+# =========================================================================== writer
+
+
+def _round_trip(project: pt.Project) -> pt.Project:
+    return read_mspdi(mspdi_bytes(project))
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(projects(max_activities=8))
+def test_write_read_round_trip(project):
+    assert _round_trip(project) == project
+
+
+def test_round_trip_through_a_file(tmp_path):
+    project = pt.load("examples/renhe-road.yaml")
+    target = tmp_path / "renhe.xml"
+    write_mspdi(project, target)
+    assert read_mspdi(target) == project
+
+
+def test_written_file_is_plain_mspdi():
+    project = pt.Project(
+        id="demo", start=pendulum.Date(2024, 3, 4), calendar="standard",
+        activities=[pt.Activity(id="dig", name="Dig", duration=2),
+                    pt.Activity(id="pour", name="Pour", duration=12, duration_unit="h",
+                                constraints=[pt.Constraint("start_no_earlier_than",
+                                                           pendulum.Date(2024, 3, 6))]),
+                    pt.Activity(id="done", kind="milestone")],
+        links=[pt.Link(pred="dig", succ="pour", type="SS", lag=1),
+               pt.Link(pred="pour", succ="done", lag=3, lag_unit="eh")])
+    root = ET.fromstring(mspdi_bytes(project))
+    tasks = root.find(f"{NS}Tasks").findall(f"{NS}Task")
+    assert [t.findtext(f"{NS}UID") for t in tasks] == ["0", "1", "2", "3"]
+    dig, pour, done = tasks[1:]
+    assert dig.findtext(f"{NS}Duration") == "PT16H0M0S"
+    assert pour.findtext(f"{NS}DurationFormat") == "5"
+    assert pour.findtext(f"{NS}ConstraintType") == "4"
+    assert done.findtext(f"{NS}Milestone") == "1"
+    pl = pour.find(f"{NS}PredecessorLink")
+    assert (pl.findtext(f"{NS}PredecessorUID"), pl.findtext(f"{NS}Type"),
+            pl.findtext(f"{NS}LinkLag"), pl.findtext(f"{NS}LagFormat")) == ("1", "3", "4800", "7")
+    pl = done.find(f"{NS}PredecessorLink")
+    assert (pl.findtext(f"{NS}LinkLag"), pl.findtext(f"{NS}LagFormat")) == ("1800", "6")
+    cal = root.find(f"{NS}Calendars").find(f"{NS}Calendar")
+    assert cal.findtext(f"{NS}Name") == "standard"
+
+
+# Element order of the Project 2007 schema (mspdi_pj12.xsd) for what the writer emits.
+PROJECT_ORDER = ["SaveVersion", "Name", "Title", "ScheduleFromStart", "StartDate",
+                 "CriticalSlackLimit", "CalendarUID", "DefaultStartTime", "DefaultFinishTime",
+                 "MinutesPerDay", "MinutesPerWeek", "DaysPerMonth", "DurationFormat",
+                 "HonorConstraints", "StatusDate", "ExtendedAttributes", "Calendars", "Tasks"]
+TASK_ORDER = ["UID", "ID", "Name", "Type", "IsNull", "WBS", "OutlineNumber", "OutlineLevel",
+              "Start", "Finish", "Duration", "DurationFormat", "Estimated", "Milestone",
+              "Summary", "PercentComplete", "ActualStart", "ActualFinish", "RemainingDuration",
+              "ConstraintType", "CalendarUID", "ConstraintDate", "Deadline", "Notes",
+              "PredecessorLink", "ExtendedAttribute"]
+CALENDAR_ORDER = ["UID", "Name", "IsBaseCalendar", "IsBaselineCalendar", "BaseCalendarUID",
+                  "WeekDays", "Exceptions"]
+EXCEPTION_ORDER = ["EnteredByOccurrences", "TimePeriod", "Occurrences", "Name", "Type",
+                   "DayWorking", "WorkingTimes"]
+
+
+def _in_order(elem: ET.Element, order: list[str]) -> bool:
+    tags = [c.tag.replace(NS, "") for c in elem]
+    positions = [order.index(t) for t in tags]
+    return positions == sorted(positions)
+
+
+def test_written_elements_follow_the_schema_order(data_dir):
+    project = pt.read_xer(data_dir / "xer" / "exupery-MDL4D.xer")[0]
+    first = attrs.evolve(project.activities[0], description="note", percent_complete=10,
+                         actual_start=pendulum.datetime(2023, 7, 20, 8, tz=TZ),
+                         remaining_duration=4)
+    project = project.replace(activities=[first, *project.activities[1:]])
+    root = ET.fromstring(mspdi_bytes(project))
+    assert _in_order(root, PROJECT_ORDER)
+    for t in root.find(f"{NS}Tasks"):
+        assert _in_order(t, TASK_ORDER)
+    for c in root.find(f"{NS}Calendars"):
+        assert _in_order(c, CALENDAR_ORDER)
+        for e in c.iter(f"{NS}Exception"):
+            assert _in_order(e, EXCEPTION_ORDER)
+
+
+def test_edits_made_in_ms_project_win_over_stored_values():
+    project = pt.Project(id="p", start=pendulum.Date(2024, 3, 4),
+                         activities=[pt.Activity(id="a", name_zh="挖土", duration=2),
+                                     pt.Activity(id="b", duration=1)],
+                         links=[pt.Link(pred="a", succ="b")])
+    text = mspdi_bytes(project).decode()
+    # someone changes task 1's duration to 3 days in MS Project
+    edited = text.replace("<Duration>PT16H0M0S</Duration>", "<Duration>PT24H0M0S</Duration>", 1)
+    assert edited != text
+    back = read_mspdi(edited.encode())
+    a = back.activity("a")
+    assert (a.duration, a.duration_unit) == (24, "h")   # the XML value stands
+    assert a.name_zh == "挖土"                          # untouched values come back
+    assert back.links == project.links                  # ids restored in links too
+
+
+def test_control_characters_do_not_break_the_xml():
+    project = pt.Project(id="p", start=pendulum.Date(2024, 3, 4),
+                         activities=[pt.Activity(id=1, name="bad\x01name\r\n")])
+    data = mspdi_bytes(project)
+    ET.fromstring(data)  # well-formed
+    assert read_mspdi(data) == project
+
+
+def test_stored_timezone_is_used_unless_overridden():
+    project = pt.Project(id="p", start=pendulum.Date(2024, 3, 4), timezone="Europe/Berlin",
+                         data_date=pendulum.datetime(2024, 3, 4, 9, tz="Europe/Berlin"),
+                         activities=[pt.Activity(id=1)])
+    data = mspdi_bytes(project)
+    assert read_mspdi(data) == project
+    assert read_mspdi(data, timezone="UTC").timezone == "UTC"
+
+
+# =========================================================================== the real files
+
+
+def test_sample_files_read_and_round_trip(data_dir):
+    for path in sorted((data_dir / "mspdi").glob("*.xml")):
+        project = read_mspdi(path)
+        assert _round_trip(project) == project, path.name
+
+
+def test_sample_relations_file(data_dir):
+    p = read_mspdi(data_dir / "mspdi" / "mpxj-mspdirelations.xml")
+    assert [a.id for a in p.activities] == [1, 2, 3, 4, 5]
+    assert sorted((k.pred, k.succ, k.type, k.lag) for k in p.links) == [
+        (1, 2, "FS", 0), (2, 3, "SS", 8), (3, 4, "FF", 0), (4, 5, "SF", 0)]
+
+
+def test_sample_legacy_lead_and_constraints(data_dir):
+    p = read_mspdi(data_dir / "mspdi" / "mpxj-legacy-sample.xml")
+    assert {k.lag for k in p.links} == {0, 8, -8}
+    snet = [a for a in p.activities for c in a.constraints if c.type == "start_no_earlier_than"]
+    assert len(snet) == 4
+
+
+def test_sample_recurring_exceptions_match_ms_projects_own_expansion(data_dir):
+    """The file lists every exception day twice: as rules and expanded (DayType 0)."""
+    path = data_dir / "mspdi" / "mpxj-calendar-recurring-exceptions-project2016-mspdi.xml"
+    p = read_mspdi(path)
+    ours = {d: e.hours for e in p.calendars[0].exceptions for d in e.days()}
+    root = ET.parse(path).getroot()
+    legacy = {}
+    for wd in root.find(f"{NS}Calendars")[0].find(f"{NS}WeekDays"):
+        if wd.findtext(f"{NS}DayType") != "0":
+            continue
+        tp = wd.find(f"{NS}TimePeriod")
+        first = dt.date.fromisoformat(tp.findtext(f"{NS}FromDate")[:10])
+        last = dt.date.fromisoformat(tp.findtext(f"{NS}ToDate")[:10])
+        working = wd.findtext(f"{NS}DayWorking") == "1"
+        while first <= last:
+            legacy[first] = working
+            first += dt.timedelta(days=1)
+    assert len(legacy) == 140
+    assert {dt.date(d.year, d.month, d.day): bool(h) for d, h in ours.items()} == legacy
+
+
+def test_sample_calendar_inheritance(data_dir):
+    p = read_mspdi(data_dir / "mspdi" / "mpxj-calendar-calendars-project2019-mspdi.xml")
+    bases = {c.name: c.base for c in p.calendars}
+    assert bases == {"Standard": None, "Calendar1": None, "Calendar2": None,
+                     "Resource One": "Standard", "Resource Two": "Standard"}
+    assert get_calendar("Resource One", p).work_week == get_calendar("Standard", p).work_week
+
+
+def test_sample_manual_tasks_are_flagged(data_dir):
+    p = read_mspdi(data_dir / "mspdi" / "mpxj-task-links-project2019-mspdi.xml")
+    assert p.activities and all(a.attrs.get("manual") for a in p.activities)
+
+
+def test_sample_slack_matches_our_calendars(data_dir):
+    """MS Project's TotalSlack is the working time EF->LF on the calendars we read."""
+    for name in ("mpxj-legacy-sample.xml", "mpxj-task-links-project2010-mspdi.xml",
+                 "mpxj-mspdirelations.xml", "mpxj-legacy-caltest.xml"):
+        path = data_dir / "mspdi" / name
+        p = read_mspdi(path)
+        stored = stored_results(path)
+        for act in p.activities:
+            row = stored[act.id]
+            cal = get_calendar(act.calendar or p.calendar, p)
+            minutes = cal.working_between(row["early_finish"], row["late_finish"])
+            assert minutes.total_seconds() / 60 == row["total_slack_minutes"], (name, act.id)
+
+
+def test_stored_results_skip_summaries(data_dir):
+    stored = stored_results(data_dir / "mspdi" / "mpxj-legacy-sample.xml")
+    assert 0 not in stored and 1 not in stored
+    assert stored[3]["total_slack_minutes"] == 24000
+
+
+def test_writer_keeps_element_text_readable():
+    project = pt.Project(id="p", start=pendulum.Date(2024, 3, 4),
+                         activities=[pt.Activity(id="x", name="Dig <deep> & wide")])
+    text = mspdi_bytes(project).decode()
+    assert re.search(r"<Name>Dig &lt;deep&gt; &amp; wide</Name>", text)
+
+
+def test_cli_export_and_import(tmp_path):
+    from click.testing import CliRunner
+
+    from projtrack.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "renhe.xml"
+    result = runner.invoke(cli, ["export", "examples/renhe-road.yaml", "--to", "mspdi", "-o",
+                                 str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_mspdi(out) == pt.load("examples/renhe-road.yaml")
+    back = tmp_path / "back.yaml"
+    result = runner.invoke(cli, ["import", str(out), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    assert pt.load(back) == pt.load("examples/renhe-road.yaml")
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(BOMB)
+    result = runner.invoke(cli, ["import", str(bad), "-o", str(back)])
+    assert result.exit_code == 1
+    assert "refused" in result.output and "Traceback" not in result.output
