@@ -17,6 +17,7 @@ from typing import Any
 
 import pendulum
 
+from projtrack.calendars import _merge
 from projtrack.exceptions import ImportFormatError, ProjtrackError
 
 __all__ = [
@@ -150,13 +151,7 @@ def local_datetime(value: _dt.datetime, tz: str) -> pendulum.DateTime:
 
 def merge_periods(periods: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     """Sort working periods and merge the ones that overlap or touch."""
-    out: list[list[int]] = []
-    for s, e in sorted(periods):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return tuple((s, e) for s, e in out)
+    return _merge(periods)  # one implementation, shared with the calendar arithmetic
 
 
 def unique_name(name: str, taken: set[str], suffix: str) -> str:
