@@ -56,3 +56,19 @@ def test_version_matches_metadata() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert (pathlib.Path(projtrack.__file__).parent / "py.typed").exists()
+
+
+def test_public_functions_and_classes_have_doctested_examples() -> None:
+    import inspect
+
+    missing = []
+    for name in projtrack.__all__:
+        obj = getattr(projtrack, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue  # documented together in projtrack.exceptions (which has an example)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue  # e.g. the hookimpl marker, documented in hookspecs
+        doc = inspect.getdoc(obj) or ""
+        if "Examples" not in doc or ">>>" not in doc:
+            missing.append(name)
+    assert missing == []

@@ -67,6 +67,47 @@ def project_to_networkx(project: Project) -> nx.MultiDiGraph:
 
 
 def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields: Any) -> Project:
+    """Build and validate a :class:`~projtrack.Project` from a networkx graph.
+
+    Parameters
+    ----------
+    graph
+        A :class:`networkx.DiGraph` or :class:`networkx.MultiDiGraph` whose
+        nodes are activity ids and whose edges are links (attribute names in
+        the module documentation: ``kind``, ``name``, ``duration`` in working
+        days, ``calendar``; edges ``type`` and ``lag``).
+    **project_fields
+        :class:`~projtrack.Project` fields: ``id`` and ``start`` are required,
+        ``calendar``, ``name``, ``timezone``... are optional.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    DependencyCycleError
+        The graph has a cycle (the whole cycle is named).
+    ValidationError
+        A bad attribute value; ``field`` names the node or edge.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("dig", duration=10)
+    >>> G.add_node("pour", duration=3)
+    >>> _ = G.add_edge("dig", "pour", type="SS", lag=2)
+    >>> p = pt.from_networkx(G, id="site", start=pendulum.Date(2024, 3, 1), calendar="7d")
+    >>> [(k.pred, k.succ, k.type, k.lag) for k in p.links]
+    [('dig', 'pour', 'SS', 2)]
+    >>> G.add_edge("pour", "dig")
+    0
+    >>> pt.from_networkx(G, id="site", start=pendulum.Date(2024, 3, 1))
+    Traceback (most recent call last):
+    ...
+    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle dig -> pour -> dig; remove or reverse one of these links
+    """
     if not isinstance(graph, nx.DiGraph):
         raise ValidationError(
             f"expected a networkx DiGraph or MultiDiGraph, got {type(graph).__name__}; "
