@@ -376,3 +376,33 @@ def test_hookspecs_are_typed() -> None:
 def test_hookimpl_is_the_public_marker() -> None:
     assert pt.hookimpl is hookspecs.hookimpl
     assert re.fullmatch(r"projtrack", hookspecs.hookspec.project_name)
+
+
+def test_hook_register_calendars_usable_in_projects_and_schedules() -> None:
+    """A calendar contributed by a plugin can be named by a project and scheduled on."""
+    import pendulum
+
+    from projtrack._plugins import default_plugin_manager
+
+    class NightShift:
+        @pt.hookimpl
+        def register_calendars(self) -> list[pt.Calendar]:
+            night = [(1200, 1440)]  # 20:00-24:00, every day
+            return [pt.Calendar(name="night-shift", work_week=[night] * 7)]
+
+    pm = default_plugin_manager()
+    plugin = NightShift()
+    pm.register(plugin, name="test-night-shift")
+    try:
+        project = pt.Project(
+            id="p", start=pendulum.Date(2024, 1, 1), calendar="night-shift",
+            activities=[pt.Activity(id="a", duration=3)],
+        )
+        record = pt.schedule(project).to_records()[0]
+        assert record["early_start"] == pendulum.datetime(2024, 1, 1, 20, tz="Asia/Shanghai")
+        # 3 days of 4 hours: Jan 1, 2 and 3, each 20:00-24:00.
+        assert record["early_finish"] == pendulum.datetime(2024, 1, 4, 0, tz="Asia/Shanghai")
+    finally:
+        pm.unregister(plugin)
+    with pytest.raises(pt.UnknownReferenceError, match="night-shift"):
+        pt.Project(id="p", start=pendulum.Date(2024, 1, 1), calendar="night-shift")

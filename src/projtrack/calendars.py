@@ -78,7 +78,7 @@ from projtrack.exceptions import CalendarError, UnknownReferenceError
 if TYPE_CHECKING:
     from projtrack._model import Project
 
-__all__ = ["WorkCalendar", "get_calendar"]
+__all__ = ["WorkCalendar", "get_calendar", "plugin_calendars"]
 
 Periods: TypeAlias = "tuple[tuple[int, int], ...]"
 #: What the API accepts as a day or an instant.
@@ -1166,6 +1166,24 @@ def _resolve(
     )
 
 
+def plugin_calendars() -> dict[str, Calendar]:
+    """Calendars that installed plugins contribute (``register_calendars``), by name.
+
+    Read from the default plugin manager, so a plugin registered there during a
+    session is seen at once. Only consulted for names that are neither built in
+    nor defined by the project.
+
+    Examples
+    --------
+    >>> from projtrack.calendars import plugin_calendars
+    >>> isinstance(plugin_calendars(), dict)
+    True
+    """
+    from projtrack._plugins import collect_calendars, default_plugin_manager
+
+    return collect_calendars(default_plugin_manager())
+
+
 def get_calendar(
     name: str | Calendar | WorkCalendar | None,
     project: Project | None = None,
@@ -1262,7 +1280,10 @@ def get_calendar(
             return extra[ref]
         if ref in BUILTIN_CALENDARS:
             return ref
-        known = ", ".join(sorted({*own, *extra, *BUILTIN_CALENDARS}))
+        contributed = plugin_calendars() if registry is None else {}
+        if ref in contributed:
+            return contributed[ref]
+        known = ", ".join(sorted({*own, *extra, *contributed, *BUILTIN_CALENDARS}))
         raise UnknownReferenceError(f"unknown calendar {ref!r}; use one of {known}", field=where)
 
     if isinstance(name, Calendar):
