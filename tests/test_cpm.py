@@ -584,6 +584,86 @@ def test_data_date_argument_and_unstarted_work() -> None:
     assert s.data_date == at(2024, 1, 5)
 
 
+def with_b(**changes: Any) -> pt.Project:
+    """``progressed()`` with B (started Jan 3, 3 days left) changed."""
+    b = pt.Activity(id="B", duration=5, actual_start=pendulum.Date(2024, 1, 3),
+                    remaining_duration=3, **changes)
+    return progressed().with_activity(b)
+
+
+def test_remaining_work_starts_at_the_resume_date_when_later_than_the_data_date() -> None:
+    # Progress override: B's remainder would start at the data date (day 3).
+    s = pt.schedule(with_b(resume=at(2024, 1, 8)), progress="progress_override")
+    assert days(s, "B", "early_start") == 7 and days(s, "B", "early_finish") == 10
+    assert days(s, "C", "early_finish") == 13
+    assert s["B"]["actual_start"] == at(2024, 1, 3) and s["B"]["status"] == "in_progress"
+    # Retained logic: the later of A's finish (day 5) and the resume date (day 7).
+    assert days(pt.schedule(with_b(resume=pendulum.Date(2024, 1, 8))), "B", "early_start") == 7
+    assert days(pt.schedule(with_b(resume=at(2024, 1, 6))), "B", "early_start") == 5
+
+
+def test_resume_before_the_data_date_changes_nothing() -> None:
+    for progress in ("retained_logic", "progress_override"):
+        plain = pt.schedule(progressed(), progress=progress)
+        early = pt.schedule(with_b(resume=at(2024, 1, 3, 12)), progress=progress)
+        for aid in ("A", "B", "C"):
+            for field in ("early_start", "early_finish", "late_start", "late_finish"):
+                assert early[aid][field] == plain[aid][field], (progress, aid, field)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"actual_start": None}, "only for activities in progress"),
+        ({"actual_finish": pendulum.Date(2024, 1, 9)}, "only for activities in progress"),
+        ({"actual_start": at(2024, 1, 3, 10)}, "before actual_start"),
+    ],
+)
+def test_resume_is_only_for_activities_in_progress(changes: dict[str, Any], words: str) -> None:
+    values: dict[str, Any] = {"id": "B", "duration": 5, "actual_start": pendulum.Date(2024, 1, 3),
+                              "resume": at(2024, 1, 3, 9), **changes}
+    with pytest.raises(pt.ValidationError, match=words) as info:
+        pt.Activity(**values)
+    assert info.value.field == "resume"
+
+
+def test_resume_on_the_start_day_and_its_round_trip() -> None:
+    # A resume date on the day of a timed actual start is not "before" it.
+    act = pt.Activity(id="B", duration=5, actual_start=at(2024, 1, 3, 10),
+                      resume=pendulum.Date(2024, 1, 3))
+    assert act.resume == pendulum.Date(2024, 1, 3)
+    p = with_b(resume=at(2024, 1, 8, 9, 30))
+    for fmt in ("yaml", "json"):
+        back = pt.loads(pt.dumps(p, format=fmt), format=fmt)
+        assert back.activity("B").resume == at(2024, 1, 8, 9, 30), fmt
+
+
+def test_float_measured_on_the_project_calendar() -> None:
+    """``a`` (2 days on 7d) finishes Wed Jan 3 00:00; the project (standard, Mon-Fri 8-17,
+    8 h a day) finishes Fri Jan 12 17:00 with ``b``; ``e`` is 2 elapsed days."""
+    acts = [pt.Activity(id="a", duration=2, calendar="7d"), pt.Activity(id="b", duration=10),
+            pt.Activity(id="e", duration=2, duration_unit="ed")]
+    p = pt.Project(id="f", start=START, activities=acts)
+    own = pt.schedule(p)
+    s = pt.schedule(p, float_calendar="project")
+    # On 7d: Jan 3 00:00 to Jan 12 17:00 is 9 days 17 h; on standard: 8 days of 8 h.
+    assert own["a"]["total_float"] == pytest.approx(9 + 17 / 24)
+    assert s["a"]["total_float"] == 8 and s["a"]["free_float"] == 8
+    assert s.total_float_minutes[s.ids.index("a")] == 8 * 480
+    # Elapsed durations keep elapsed float (MS Project); dates never change.
+    assert s["e"]["total_float"] == own["e"]["total_float"]
+    for aid in ("a", "b", "e"):
+        for key in ("early_start", "early_finish", "late_start", "late_finish"):
+            assert s[aid][key] == own[aid][key]
+    # Start float (LS - ES) and the critical threshold use the project calendar too.
+    start = pt.schedule(p, float_calendar="project", float_type="start")
+    assert start["a"]["total_float"] == 8
+    assert not pt.schedule(p, float_calendar="project", critical_float=7.9)["a"]["critical"]
+    assert pt.schedule(p, float_calendar="project", critical_float=8)["a"]["critical"]
+    with pytest.raises(pt.ValidationError, match="float_calendar"):
+        pt.schedule(p, float_calendar="successor")
+
+
 def test_ss_lag_from_actual_or_early_start() -> None:
     """P starts on day 0 (in progress, 6 days left) -> A FS; A started day 0, data date day 3,
     A has 4 days left; A -SS+5-> B. Retained logic holds A's remainder until P finishes (day 9).

@@ -176,3 +176,34 @@ def test_critical_flags_follow_the_float_threshold(G: nx.MultiDiGraph, float_typ
     s = pt.schedule(build(G), float_type=float_type, critical_float=1.5)
     np.testing.assert_array_equal(s.critical, s.total_float <= 1.5)
     assert s.on_longest_path[[s.ids.index(a) for a in s.critical_path()]].all()
+
+
+@given(networks(calendars=("standard", "7d", "24h")), st.sampled_from(["standard", "7d"]))
+def test_float_on_the_project_calendar_counts_its_working_time(
+    G: nx.MultiDiGraph, calendar: str
+) -> None:
+    # float_calendar="project" (MS Project) changes no date; the finish float of an
+    # activity with a duration is the project calendar's working time from its early
+    # to its late finish, counted here by the Calendar API, not by the engine.
+    from projtrack.calendars import get_calendar
+
+    p = build(G, calendar=calendar)
+    own = pt.schedule(p)
+    s = pt.schedule(p, float_calendar="project")
+    for name in ("early_start_minutes", "early_finish_minutes", "late_start_minutes",
+                 "late_finish_minutes"):
+        np.testing.assert_array_equal(getattr(s, name), getattr(own, name))
+    cal = get_calendar(calendar, p)
+    day = cal.minutes_per_day
+    for aid, tf, ff in zip(s.ids, s.total_float_minutes.tolist(),
+                           s.free_float_minutes.tolist(), strict=True):
+        assert 0 <= ff <= tf
+        if G.nodes[aid]["duration"] == 0:
+            continue
+        rec = s[aid]
+        span = cal.working_between(rec["early_finish"], rec["late_finish"])
+        assert tf == span.total_seconds() / 60, aid
+        assert rec["total_float"] == tf / day
+    if all(G.nodes[v].get("calendar", calendar) == calendar for v in G):
+        np.testing.assert_array_equal(s.total_float_minutes, own.total_float_minutes)
+        np.testing.assert_array_equal(s.free_float_minutes, own.free_float_minutes)

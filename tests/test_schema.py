@@ -166,7 +166,8 @@ ENUM_FIELDS = {
     "calendar": ("fallback",),
     "party": ("role",),
     "event": ("kind",),
-    "options": ("lag_calendar", "progress", "float_type", "critical_path", "ss_lag_from"),
+    "options": ("lag_calendar", "progress", "float_type", "critical_path", "ss_lag_from",
+                "float_calendar"),
 }
 
 #: A document that uses every field of the format at least once.
@@ -189,6 +190,7 @@ RICH: dict[str, Any] = {
         "critical_path": "longest_path",
         "open_ends_critical": True,
         "ss_lag_from": "actual_start",
+        "float_calendar": "project",
     },
     "attrs": {
         "district": "Shibei",
@@ -266,6 +268,8 @@ RICH: dict[str, Any] = {
         {
             "id": "late",
             "duration": "5ed",
+            "actual_start": "2024-02-02",
+            "resume": "2024-02-05T08:00:00+08:00",
             "constraints": [{"type": "as_late_as_possible"}],
             "links": [7, {"pred": "scheme", "lag": "12eh"}],
         },
@@ -570,6 +574,7 @@ def test_schema_enums_equal_the_model_constants() -> None:
     assert _enum(options["float_type"]) == list(pt.ScheduleOptions.FLOAT_TYPES)
     assert _enum(options["critical_path"]) == list(pt.ScheduleOptions.CRITICAL_PATHS)
     assert _enum(options["ss_lag_from"]) == list(pt.ScheduleOptions.SS_LAG_FROM)
+    assert _enum(options["float_calendar"]) == list(pt.ScheduleOptions.FLOAT_CALENDARS)
 
 
 def test_file_format_page_mentions_every_field_and_value() -> None:

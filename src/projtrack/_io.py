@@ -480,6 +480,7 @@ class _Reader:
             milestone_type=self.text(data, "milestone_type", path),
             actual_start=self.when(data, "actual_start", path),
             actual_finish=self.when(data, "actual_finish", path),
+            resume=self.when(data, "resume", path),
             remaining_duration=remaining,
             percent_complete=self.number(data, "percent_complete", path),
             estimated=self.boolean(data, "estimated", path, False),
@@ -721,7 +722,7 @@ _ACTIVITY_KEYS = frozenset(
     {
         "id", "name", "name_zh", "kind", "duration", "duration_unit", "calendar", "stage", "wbs",
         "party", "constraints", "estimate", "agency", "time_limit", "outcome",
-        "milestone_type", "actual_start", "actual_finish", "remaining_duration",
+        "milestone_type", "actual_start", "actual_finish", "resume", "remaining_duration",
         "percent_complete", "estimated", "description", "attrs", "links",
     }
 )
@@ -741,7 +742,7 @@ _BASELINE_KEYS = frozenset({"name", "finish", "data_date", "description", "activ
 _BASELINE_ACTIVITY_KEYS = frozenset({"id", "start", "finish", "duration", "total_float"})
 _OPTION_KEYS = frozenset(
     {"lag_calendar", "progress", "float_type", "critical_float", "critical_path",
-     "open_ends_critical", "ss_lag_from"}
+     "open_ends_critical", "ss_lag_from", "float_calendar"}
 )
 
 
@@ -794,6 +795,8 @@ def _activity_dict(act: Activity, links: list[Link]) -> dict[str, Any]:
         out["actual_start"] = format_when(act.actual_start)
     if act.actual_finish is not None:
         out["actual_finish"] = format_when(act.actual_finish)
+    if act.resume is not None:
+        out["resume"] = format_when(act.resume)
     _put(out, "remaining_duration", act.remaining_duration)
     _put(out, "percent_complete", act.percent_complete)
     _put(out, "estimated", act.estimated, False)

@@ -17,6 +17,7 @@ import attrs
 import pendulum
 from attrs import field, frozen
 
+from projtrack._baseline import Baseline
 from projtrack._time import DEFAULT_TIMEZONE, check_timezone, finite_number, is_aware
 from projtrack.exceptions import (
     DanglingLinkError,
@@ -38,6 +39,7 @@ __all__ = [
     "PARTY_ROLES",
     "Activity",
     "ActivityId",
+    "Baseline",
     "Calendar",
     "CalendarException",
     "Constraint",
@@ -144,6 +146,15 @@ def _as_instant(value: When, tz: str) -> pendulum.DateTime:
     if isinstance(value, _dt.datetime):
         return pendulum.instance(value)
     return pendulum.datetime(value.year, value.month, value.day, tz=tz)
+
+
+def _before(a: When, b: When) -> bool:
+    """Whether ``a`` is before ``b``: instants if both have a time, else calendar days."""
+    if isinstance(a, _dt.datetime) and isinstance(b, _dt.datetime):
+        return pendulum.instance(a) < pendulum.instance(b)
+    day_a = a.date() if isinstance(a, _dt.datetime) else a
+    day_b = b.date() if isinstance(b, _dt.datetime) else b
+    return day_a < day_b
 
 
 def _freeze_meta(value: Any) -> dict[str, Any]:
@@ -260,6 +271,10 @@ class Activity:
         Milestones only: ``start`` or ``finish`` (default).
     actual_start, actual_finish, remaining_duration, percent_complete
         Progress. ``remaining_duration`` is in ``duration_unit``.
+    resume
+        In-progress activities only: when the remaining work resumes (MS
+        Project's ``Resume``). The remaining work is scheduled from the later of
+        the data date and this instant. Not before ``actual_start``.
     estimated
         ``True`` when the dates recorded on this activity are estimates.
     description, attrs
@@ -297,6 +312,7 @@ class Activity:
     actual_finish: When | None = None
     remaining_duration: float | None = None
     percent_complete: float | None = None
+    resume: When | None = None
     estimated: bool = False
     description: str = ""
     attrs: dict[str, Any] = field(factory=dict, converter=_freeze_meta, hash=False)
@@ -382,6 +398,20 @@ class Activity:
                 f"actual_finish {self.actual_finish} is before actual_start {self.actual_start}",
                 field="actual_finish",
             )
+        if self.resume is not None:
+            _check_when(self.resume, "resume")
+            if self.actual_start is None or self.actual_finish is not None:
+                raise ValidationError(
+                    "resume is only for activities in progress (with actual_start and no "
+                    "actual_finish); remove it",
+                    field="resume",
+                )
+            if _before(self.resume, self.actual_start):
+                raise ValidationError(
+                    f"resume {self.resume} is before actual_start {self.actual_start}; "
+                    "the work cannot resume before it started",
+                    field="resume",
+                )
         if self.remaining_duration is not None:
             _check_number(self.remaining_duration, "remaining_duration")
         if self.percent_complete is not None:
@@ -528,7 +558,14 @@ class CalendarException:
         return bool(self.hours)
 
     def days(self) -> Iterator[pendulum.Date]:
-        """Yield each day the exception covers."""
+        """Yield each day the exception covers.
+
+        Examples
+        --------
+        >>> e = CalendarException(start=pendulum.Date(2024, 10, 1), end=pendulum.Date(2024, 10, 3))
+        >>> [str(d) for d in e.days()]
+        ['2024-10-01', '2024-10-02', '2024-10-03']
+        """
         day = self.start
         last = self.end or self.start
         while day <= last:
@@ -569,7 +606,7 @@ class Calendar:
         Name of a calendar this one inherits from; days missing from
         ``work_week`` and all the base's exceptions are inherited.
     work_week
-        Seven entries, Monday first (or a mapping ``mon``..``sun``); each is a
+        Seven entries, Monday first (or a mapping ``mon`` to ``sun``); each is a
         tuple of ``(start_minute, end_minute)`` working periods, ``()`` for a
         day off, or ``None`` to inherit from ``base`` (a day off without base).
     exceptions
@@ -741,6 +778,11 @@ class ScheduleOptions:
         started activity counts from (P6 "Calculate start-to-start lag from"):
         ``early_start`` (default: the remaining early start, less the working
         time already spent since the actual start) or ``actual_start``.
+    float_calendar
+        Calendar total and free float are measured on: ``activity`` (the
+        activity's own calendar, P6) or ``project`` (the project's default
+        calendar, MS Project; activities with elapsed durations keep
+        elapsed time). Float in days then uses that calendar's day.
 
     Examples
     --------
@@ -753,6 +795,7 @@ class ScheduleOptions:
     FLOAT_TYPES: ClassVar[tuple[str, ...]] = ("finish", "start", "smallest")
     CRITICAL_PATHS: ClassVar[tuple[str, ...]] = ("float", "longest_path")
     SS_LAG_FROM: ClassVar[tuple[str, ...]] = ("early_start", "actual_start")
+    FLOAT_CALENDARS: ClassVar[tuple[str, ...]] = ("activity", "project")
 
     lag_calendar: str = "predecessor"
     progress: str = "retained_logic"
@@ -761,9 +804,11 @@ class ScheduleOptions:
     critical_path: str = "float"
     open_ends_critical: bool = False
     ss_lag_from: str = "early_start"
+    float_calendar: str = "activity"
 
     def __attrs_post_init__(self) -> None:
         _one_of(self.lag_calendar, self.LAG_CALENDARS, "lag_calendar")
+        _one_of(self.float_calendar, self.FLOAT_CALENDARS, "float_calendar")
         _one_of(self.ss_lag_from, self.SS_LAG_FROM, "ss_lag_from")
         _one_of(self.progress, self.PROGRESS_MODES, "progress")
         _one_of(self.float_type, self.FLOAT_TYPES, "float_type")
@@ -805,6 +850,9 @@ class Project:
         Default calendar name (default ``standard``).
     activities, links, calendars, parties, events
         The graph, working calendars, who is involved, and the history.
+    baselines
+        Named :class:`Baseline` snapshots of earlier schedules (see
+        :func:`projtrack.baseline`); names are unique.
     options
         :class:`ScheduleOptions` used by :func:`projtrack.schedule` by default.
     data_date
@@ -844,6 +892,7 @@ class Project:
     calendars: tuple[Calendar, ...] = field(default=(), converter=tuple)
     parties: tuple[Party, ...] = field(default=(), converter=tuple)
     events: tuple[Event, ...] = field(default=(), converter=tuple)
+    baselines: tuple[Baseline, ...] = field(default=(), converter=tuple)
     options: ScheduleOptions = field(factory=ScheduleOptions)
     data_date: When | None = None
     must_finish_by: When | None = None
@@ -903,6 +952,16 @@ class Project:
                     f"party id {party.id!r} is used twice", field=f"parties[{i}].id"
                 )
             party_ids[party.id] = i
+        baseline_names: dict[str, int] = {}
+        for i, base in enumerate(self.baselines):
+            if base.name in baseline_names:
+                first = baseline_names[base.name]
+                raise DuplicateIdError(
+                    f"baseline {base.name!r} is stored twice (baselines[{first}] and "
+                    f"baselines[{i}]); give each baseline its own name",
+                    field=f"baselines[{i}].name",
+                )
+            baseline_names[base.name] = i
 
         # References.
         known_calendars = _builtin_calendar_names() | set(calendar_names)
@@ -910,6 +969,10 @@ class Project:
 
         def need_calendar(name: str | None, where: str) -> None:
             if name is not None and name not in known_calendars:
+                from projtrack.calendars import plugin_calendars
+
+                if name in plugin_calendars():  # contributed by an installed plugin
+                    return
                 raise UnknownReferenceError(
                     f"unknown calendar {name!r}; define it under calendars: or use one of {hint}",
                     field=where,
@@ -968,6 +1031,7 @@ class Project:
             ("calendars", Calendar),
             ("parties", Party),
             ("events", Event),
+            ("baselines", Baseline),
         ):
             for i, item in enumerate(getattr(self, name)):
                 if type(item) is not cls and not isinstance(item, cls):
@@ -1042,17 +1106,42 @@ class Project:
         return iter(self.activities)
 
     def successors(self, activity_id: ActivityId) -> list[ActivityId]:
-        """Ids of the direct successors of an activity, in link order (no repeats)."""
+        """Ids of the direct successors of an activity, in link order (no repeats).
+
+        Examples
+        --------
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2),
+        ...                activities=[pt.Activity(id="a"), pt.Activity(id="b")],
+        ...                links=[pt.Link(pred="a", succ="b")])
+        >>> p.successors("a"), p.successors("b")
+        (['b'], [])
+        """
         self.activity(activity_id)
         return list(dict.fromkeys(k.succ for k in self.links if k.pred == activity_id))
 
     def predecessors(self, activity_id: ActivityId) -> list[ActivityId]:
-        """Ids of the direct predecessors of an activity, in link order (no repeats)."""
+        """Ids of the direct predecessors of an activity, in link order (no repeats).
+
+        Examples
+        --------
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2),
+        ...                activities=[pt.Activity(id="a"), pt.Activity(id="b")],
+        ...                links=[pt.Link(pred="a", succ="b")])
+        >>> p.predecessors("b")
+        ['a']
+        """
         self.activity(activity_id)
         return list(dict.fromkeys(k.pred for k in self.links if k.succ == activity_id))
 
     def party(self, party_id: str) -> Party:
-        """Return the party with this id (raises :class:`UnknownReferenceError`)."""
+        """Return the party with this id (raises :class:`UnknownReferenceError`).
+
+        Examples
+        --------
+        >>> p = pt.load("examples/renhe-road.yaml")
+        >>> p.party("qingdao-metro").role
+        'metro_operator'
+        """
         for p in self.parties:
             if p.id == party_id:
                 return p
@@ -1083,7 +1172,15 @@ class Project:
         return attrs.evolve(self, **changes)
 
     def with_activity(self, activity: Activity) -> Project:
-        """Return a copy with ``activity`` added, or replacing the one with the same id."""
+        """Return a copy with ``activity`` added, or replacing the one with the same id.
+
+        Examples
+        --------
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2), activities=[pt.Activity(id="a")])
+        >>> q = p.with_activity(pt.Activity(id="a", duration=4))
+        >>> q.activity("a").duration, len(q.with_activity(pt.Activity(id="b")))
+        (4, 2)
+        """
         acts = list(self.activities)
         index = self._index  # type: ignore[attr-defined]
         if activity.id in index:
@@ -1154,6 +1251,32 @@ class Project:
         from projtrack._history import project_as_of
 
         return project_as_of(self, date)
+
+    def with_baseline(self, baseline: Baseline, *, replace: bool = False) -> Project:
+        """Return a copy with ``baseline`` stored (see :func:`projtrack.baseline`).
+
+        Raises
+        ------
+        DuplicateIdError
+            A baseline with the same name is stored already and ``replace`` is
+            false.
+
+        Examples
+        --------
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2), calendar="7d",
+        ...                activities=[pt.Activity(id="a", duration=3)])
+        >>> p = p.with_baseline(pt.baseline(p, name="plan"))
+        >>> [b.name for b in p.baselines], p.baselines[0].activity("a").duration
+        (['plan'], 3.0)
+        >>> p.with_baseline(pt.baseline(p, name="plan"))
+        Traceback (most recent call last):
+        ...
+        projtrack.exceptions.DuplicateIdError: baselines[1].name: baseline 'plan' is stored twice ...
+        """
+        if not isinstance(baseline, Baseline):
+            raise ValidationError(f"{baseline!r} is not a Baseline", field="baseline")
+        kept = [b for b in self.baselines if not (replace and b.name == baseline.name)]
+        return self.replace(baselines=(*kept, baseline))
 
     def record(self, *events: Event) -> Project:
         """Return a copy with ``events`` appended to the history (append-only).

@@ -143,12 +143,14 @@ class Schedule:
         ff = np.minimum(res["ff"], tf)
         np.maximum(ff, 0, out=ff)
         done = run.status == 2
+        if opts.float_calendar == "project":
+            tf, ff = run.project_floats(res, tf, ff, done)
         if opts.critical_path == "longest_path":
             crit = res["lp"].copy()
         elif opts.critical_float == 0:
             crit = tf <= 0
         else:
-            crit = tf <= np.rint(opts.critical_float * run.mpd)
+            crit = tf <= np.rint(opts.critical_float * run.float_mpd)
         if opts.open_ends_critical:
             crit |= ~run.has_succ
         self._topo = {"tf": tf, "ff": ff, "critical": crit, "lp": res["lp"]}
@@ -167,7 +169,7 @@ class Schedule:
             if name in ("total_float", "free_float"):
                 mins = self._topo["tf" if name == "total_float" else "ff"]
                 with np.errstate(invalid="ignore"):
-                    arr = np.where(self._done, np.nan, mins / run.mpd)[rank]
+                    arr = np.where(self._done, np.nan, mins / run.float_mpd)[rank]
             elif name in ("total_float_minutes", "free_float_minutes"):
                 arr = self._topo["tf" if name == "total_float_minutes" else "ff"][rank]
             elif name == "critical":

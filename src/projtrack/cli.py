@@ -175,6 +175,38 @@ def report_command(
     click.echo(f"Report written to {path} ({path.stat().st_size / 1024:,.0f} KB)")
 
 
+@cli.command("delays")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--to", "to", default=None, help="Activity whose date is measured (default: finish).")
+@click.option("--by", "by", default="party", show_default=True,
+              type=click.Choice(["party", "cause", "activity", "kind"]),
+              help="How the days are grouped.")
+@click.option("--policy", default="scl", show_default=True,
+              type=click.Choice(["scl", "apportion"]), help="Concurrency policy.")
+@click.option("--baseline", default=None, help="Name of a stored baseline (default: the first).")
+@click.option("--stall-days", default=20.0, show_default=True,
+              help="Report stalls longer than this many working days.")
+def delays_command(file: str, to: str | None, by: str, policy: str, baseline: str | None,
+                   stall_days: float) -> None:
+    """Explain why project FILE is late: but-for attribution, stalls, approval cycles."""
+    from projtrack.delays import analyze_delays
+
+    try:
+        project = load(file)
+        analysis = analyze_delays(project, baseline, to=to, policy=policy,
+                                  stall_days=stall_days)
+        lines = [
+            f"Delay analysis of {project.id!r} against {analysis.baseline.name!r}",
+            analysis.by(by).summary(),
+            analysis.stalls.summary(),
+            analysis.approvals.summary(),
+        ]
+    except ProjtrackError as exc:
+        click.echo(str(exc))
+        raise SystemExit(1) from None
+    click.echo("\n".join(lines))
+
+
 # Checks and plugins (issue 5): the commands live with the checks package.
 from projtrack.checks._cli import (  # noqa: E402
     check_command,

@@ -302,13 +302,12 @@ def _compare_mspdi(path: Path, result: FileResult) -> None:
     stored = stored_results(path, timezone=project.timezone)
     schedule = pt.schedule(project)
     cmp = _Comparison(project, schedule, result, "min")
-    no_status = project.attrs.get("data_date_from") == "StartDate"
     finish = max((r["early_finish"] for r in stored.values()
                   if r["early_finish"] is not None and not r["manual"]), default=None)
 
     def explain(act: Any, field: str, want: Any, got: Any) -> tuple[str, str]:
         row = stored[act.id]
-        return _explain_mspdi(cmp, act, row, field, want, got, no_status, finish)
+        return _explain_mspdi(cmp, act, row, field, want, got, finish)
 
     for act in project.activities:
         row = stored.get(act.id)
@@ -322,14 +321,18 @@ def _compare_mspdi(path: Path, result: FileResult) -> None:
             continue
         view = dict(row)
         if act.actual_start is not None:
-            # MS Project's EarlyStart of a started task is its actual start.
-            view["early_start"] = None
+            # MS Project's EarlyStart and LateStart of a started task are its
+            # actual start (every in-progress task in the samples); the
+            # remaining work's dates show in EarlyFinish, LateFinish and slack.
             rec = cmp.records[act.id]
-            if not _same_instant(rec["actual_start"], row["early_start"], cmp.calendar(act)):
-                result.mismatches.append(Mismatch(project.id, act.id, "actual_start",
-                                                  _fmt(row["early_start"]),
-                                                  _fmt(rec["actual_start"]),
-                                                  "the actual start was not kept", "engine"))
+            for key in ("early_start", "late_start"):
+                view[key] = None
+                if row[key] is not None and not _same_instant(rec["actual_start"], row[key],
+                                                              cmp.calendar(act)):
+                    result.mismatches.append(Mismatch(
+                        project.id, act.id, "actual_start", _fmt(row[key]),
+                        _fmt(rec["actual_start"]),
+                        f"the actual start was not kept (file {key})", "engine"))
         cmp.compare(act, view, row["total_slack_minutes"], explain)
 
 
@@ -350,9 +353,7 @@ def _explain_generic(cmp: _Comparison, act: Any, field: str, want: Any, got: Any
 
 
 def _explain_mspdi(cmp: _Comparison, act: Any, row: dict[str, Any], field: str, want: Any,
-                   got: Any, no_status: bool, finish: Any) -> tuple[str, str]:
-    import pendulum
-
+                   got: Any, finish: Any) -> tuple[str, str]:
     cal = cmp.calendar(act)
     seconds = act.duration * 3600 if act.duration_unit == "h" else None
     close = want is not None and got is not None and (
@@ -360,18 +361,6 @@ def _explain_mspdi(cmp: _Comparison, act: Any, row: dict[str, Any], field: str, 
     if seconds is not None and seconds % 60 and close:
         return "model", (f"the duration has seconds ({act.duration:g} h); projtrack "
                          "schedules in whole minutes")
-    resume = act.attrs.get("resume")
-    if act.actual_start is not None and no_status and resume:
-        check = ""
-        if act.remaining_duration is not None and cal is not None:
-            at = pendulum.parse(resume, tz=cmp.project.timezone)
-            ef = cal.add_working(at, pendulum.duration(hours=act.remaining_duration))
-            same = _same_instant(ef, row["early_finish"], cal)
-            check = (f"; Resume {_fmt(at)} + {act.remaining_duration:g} h remaining = "
-                     f"{_fmt(ef)}, {'equal to' if same else 'unlike'} the file's EarlyFinish")
-        return "model", ("in progress and no StatusDate: MS Project continues the remaining "
-                         "work at the task's Resume date, projtrack at the data date (the "
-                         f"project start){check}")
     span = _working_hours(cal, row["early_start"], row["early_finish"])
     if span is not None and act.duration_unit == "h" and span - act.duration > 1e-6 \
             and act.actual_start is None:
@@ -384,7 +373,9 @@ def _explain_mspdi(cmp: _Comparison, act: Any, row: dict[str, Any], field: str, 
             return "oracle", (
                 f"no successors, yet MS Project stored LateFinish {_fmt(row['late_finish'])}, "
                 f"not the project finish {_fmt(finish)} (the latest EarlyFinish); a CPM "
-                "backward pass late-finishes open ends at the project finish")
+                "backward pass late-finishes open ends at the project finish"
+                + (f" (task created {_fmt(row['created'])}: a value left from an earlier "
+                   "state of the file)" if row.get("created") is not None else ""))
     if field == "total_float" and row["early_finish"] is not None and \
             row["late_finish"] is not None:
         pcal = cmp.project_calendar()

@@ -173,7 +173,8 @@ class _Run:
         need_24h = bool(elapsed.any()) or opts.lag_calendar == "24h"
         if need_24h and "24h" not in names:
             names.append("24h")
-        if opts.lag_calendar == "project" and project.calendar not in names:
+        if (opts.lag_calendar == "project" or opts.float_calendar == "project") and (
+                project.calendar not in names):
             names.append(project.calendar)
         cal_objs = [comp.calendar(name, project) for name in names]
         keys: dict[Any, int] = {}
@@ -193,6 +194,14 @@ class _Run:
         #: Minutes in a "day" of float for each activity (its own calendar's day).
         self.mpd = np.where(elapsed, float(DAY), self.mpd_named)
         self.groups = _groups(self.cal, len(distinct))
+        #: Float calendar (table index; -1: each activity's own) and its day.
+        self.float_cal = -1
+        self.float_mpd = self.mpd
+        if opts.float_calendar == "project":
+            pos = names.index(project.calendar)
+            self.float_cal = int(tidx_of_name[pos])
+            self.float_mpd = np.where(elapsed, float(DAY), mpd_name[pos])
+        self.elapsed = elapsed
 
         # ---- links: lag in minutes on the lag calendar, fast-path flags (in
         # successor order for the forward pass, predecessor order for the others)
@@ -222,6 +231,8 @@ class _Run:
         self.actual_finish = np.full(n, NONE, dtype=np.int64) if progress else _const(n, NONE)
         self.remaining_value: dict[int, tuple[float | None, float | None]] = {}
         cons: list[tuple[int, str, int]] = []
+        #: In-progress activities whose remaining work resumes later: minutes.
+        resume: dict[int, int] = {}
         for p, act in zip(comp.sparse.tolist(), comp.sparse_acts, strict=True):
             if act.actual_start is not None:
                 self.actual_start[p] = to_minutes(act.actual_start, tz, origin)
@@ -232,6 +243,8 @@ class _Run:
                     )
                 else:
                     self.status[p] = IN_PROGRESS
+                    if act.resume is not None:
+                        resume[p] = to_minutes(act.resume, tz, origin)
             self.remaining_value[p] = (act.remaining_duration, act.percent_complete)
             for con in act.constraints:
                 if con.type == "as_late_as_possible":
@@ -264,6 +277,12 @@ class _Run:
         floor = np.full(n, max(0, dd_min), dtype=np.int64)
         if started.any():
             restart = np.where(self.status == FINISHED, self.actual_finish, self.actual_start)
+            if resume:
+                # The remaining work starts at the later of the data date and
+                # the resume instant (never before the actual start).
+                rows = np.fromiter(resume.keys(), dtype=np.int64, count=len(resume))
+                restart[rows] = np.maximum(
+                    restart[rows], np.fromiter(resume.values(), dtype=np.int64, count=len(resume)))
             self.floor_minutes = np.where(started, np.maximum(floor, restart), floor)
         else:
             self.floor_minutes = floor
@@ -357,6 +376,37 @@ class _Run:
                 prev = None
                 self.table.grow(exc.need)
         raise AssertionError("calendar horizon did not converge")  # pragma: no cover
+
+    def project_floats(self, res: dict[str, Any], tf: np.ndarray, ff: np.ndarray,
+                       done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Total and free float (activity-calendar minutes) re-measured on the float calendar.
+
+        The instants the floats span (early to late finish and/or start, early
+        finish to the end of the free float) are counted in working minutes
+        of the project calendar; elapsed-duration and finished activities keep
+        their values.
+        """
+        idx = np.nonzero(~self.elapsed & ~done)[0]
+        if not idx.size:
+            return tf, ff
+        c = self.float_cal
+        table = self.table
+        es, ef, ls, lf = res["es"][idx], res["ef"][idx], res["ls"][idx], res["lf"][idx]
+        e_fin = self._per_cal("inst_end", ef, idx)
+        pairs = []
+        if self.opts.float_type in ("finish", "smallest"):
+            pairs.append((e_fin, self._per_cal("inst_end", lf, idx)))
+        if self.opts.float_type in ("start", "smallest"):
+            pairs.append((self._per_cal("inst_start", es, idx),
+                          self._per_cal("inst_start", ls, idx)))
+        f_end = self._per_cal("inst_end", np.minimum(ef + ff[idx], np.maximum(lf, ef)), idx)
+        inst = np.concatenate([*(x for pair in pairs for x in pair), f_end])
+        table.cover(c, int(inst.min()), int(inst.max()))
+        tf, ff = tf.copy(), ff.copy()
+        tf[idx] = np.min([table.w_of(c, b) - table.w_of(c, a) for a, b in pairs], axis=0)
+        ff[idx] = np.maximum(np.minimum(table.w_of(c, f_end) - table.w_of(c, e_fin), tf[idx]),
+                             0)
+        return tf, ff
 
     def _per_cal(self, fn: str, values: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Apply a table look-up per calendar group (``idx`` restricts to some activities)."""

@@ -817,7 +817,7 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
         attrs["skipped_tasks"] = {str(k): v for k, v in sorted(skipped.items())}
     critical = r.real(root, "CriticalSlackLimit", "Project")
     options = ScheduleOptions(float_type="smallest", lag_calendar="successor",
-                              ss_lag_from="actual_start",
+                              ss_lag_from="actual_start", float_calendar="project",
                               critical_float=critical if critical is not None else 0.0)
     if start_dt is None:
         dates = [pendulum.instance(a.actual_start) for a in activities
@@ -940,9 +940,16 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
         if unit == "ed":
             remaining = rem_seconds / 86400
             remaining = int(remaining) if remaining == int(remaining) else remaining
+    resume = None
+    if actual_start is not None and actual_finish is None:
+        # In progress: the remaining work resumes at Resume (kept in the model
+        # when it is not before the actual start).
+        resume = r.when(elem, "Resume", path)
+        if resume is not None and resume < actual_start:
+            resume = None
     for key in ("Resume", "Stop"):
         value = r.local(elem, key, path)
-        if value is not None:
+        if value is not None and not (key == "Resume" and resume is not None):
             attrs[key.lower()] = value.isoformat()
     wbs_code = _text(elem, "WBS")
     if wbs_code and r.native:
@@ -960,6 +967,7 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
             constraints=constraints,
             actual_start=actual_start,
             actual_finish=actual_finish,
+            resume=resume,
             remaining_duration=remaining,
             percent_complete=percent if percent is None or percent != int(percent)
             else int(percent),
@@ -1238,7 +1246,7 @@ def stored_results(path: str | os.PathLike[str] | bytes, *, timezone: str = DEFA
     ``late_finish``, ``start``, ``finish`` (aware DateTimes or ``None``),
     ``total_slack_minutes``, ``free_slack_minutes``, ``start_slack_minutes``,
     ``finish_slack_minutes`` (working minutes), ``critical``, ``manual``,
-    ``duration_format``, ``line``.
+    ``duration_format``, ``created`` (``CreateDate``), ``line``.
 
     Examples
     --------
@@ -1271,6 +1279,7 @@ def stored_results(path: str | os.PathLike[str] | bytes, *, timezone: str = DEFA
             "late_finish": r.when(elem, "LateFinish", path),
             "start": r.when(elem, "Start", path),
             "finish": r.when(elem, "Finish", path),
+            "created": r.when(elem, "CreateDate", path),
             "total_slack_minutes": tenths("TotalSlack"),
             "free_slack_minutes": tenths("FreeSlack"),
             "start_slack_minutes": tenths("StartSlack"),
@@ -1477,6 +1486,8 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
             _sub(te, "ActualStart", _local_text(act.actual_start, tz))
         if act.actual_finish is not None:
             _sub(te, "ActualFinish", _local_text(act.actual_finish, tz))
+        if act.resume is not None:
+            _sub(te, "Resume", _local_text(act.resume, tz))
         if act.remaining_duration is not None:
             _sub(te, "RemainingDuration",
                  _pt(_seconds(act.remaining_duration, act.duration_unit, cal_mpd)))

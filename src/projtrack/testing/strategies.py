@@ -246,6 +246,10 @@ def _activities(draw: st.DrawFn, id: Any, kinds: tuple[str, ...],
         else:
             values["percent_complete"] = draw(st.none() | st.integers(0, 100))
             values["remaining_duration"] = draw(st.none() | durations())
+            if draw(st.booleans()):
+                gap = draw(st.integers(0, 400))
+                values["resume"] = (start.add(hours=gap) if isinstance(start, pendulum.DateTime)
+                                    else start.add(days=gap))
     values["estimated"] = draw(st.booleans())
     values["description"] = draw(_TEXT)
     values["attrs"] = draw(st.dictionaries(
@@ -350,6 +354,7 @@ def _projects(draw: st.DrawFn, min_activities: int, max_activities: int,
     options = ScheduleOptions(
         lag_calendar=draw(st.sampled_from(ScheduleOptions.LAG_CALENDARS)),
         float_type=draw(st.sampled_from(ScheduleOptions.FLOAT_TYPES)),
+        float_calendar=draw(st.sampled_from(ScheduleOptions.FLOAT_CALENDARS)),
     )
     return Project(
         id=draw(st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)),
