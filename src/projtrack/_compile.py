@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from projtrack._topology import link_arrays
 from projtrack._worktime import CalendarTable, WorkCalendarLike, get_work_calendar
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ _special = attrgetter(
     "constraints", "actual_start", "remaining_duration", "percent_complete", "milestone_type"
 )
 _PLAIN = ((), None, None, None, None)
-_pred = attrgetter("pred")
-_succ = attrgetter("succ")
 _type = attrgetter("type")
 _lag = attrgetter("lag")
 _lag_unit = attrgetter("lag_unit")
@@ -134,11 +133,10 @@ class Compiled:
         links = project.links
         m = len(links)
         self.m = m
-        index = project._index  # type: ignore[attr-defined]
         rank = self.rank
-        at = index.__getitem__
-        pred = rank[np.fromiter(map(at, map(_pred, links)), dtype=np.int64, count=m)]
-        succ = rank[np.fromiter(map(at, map(_succ, links)), dtype=np.int64, count=m)]
+        pred_pos, succ_pos = link_arrays(project)  # computed when the project was validated
+        pred = rank[np.asarray(pred_pos, dtype=np.int64).reshape(m)]
+        succ = rank[np.asarray(succ_pos, dtype=np.int64).reshape(m)]
         ltype = np.fromiter(map(LINK_CODES.__getitem__, map(_type, links)), dtype=np.int64,
                             count=m)
         lag = np.fromiter(map(_lag, links), dtype=np.float64, count=m)

@@ -12,10 +12,18 @@ __all__ = ["find_cycle", "link_arrays", "topological_order"]
 
 
 def link_arrays(project: Project) -> tuple[list[int], list[int]]:
-    """Return predecessor and successor positions of every link (activity positions)."""
+    """Return predecessor and successor positions of every link (activity positions).
+
+    Computed once per project (projects are immutable) and kept on it, since
+    both the acyclicity check and the CPM compiler need them.
+    """
+    cached = project.__dict__.get("_link_positions")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     index = project._index  # type: ignore[attr-defined]
     preds = [index[k.pred] for k in project.links]
     succs = [index[k.succ] for k in project.links]
+    object.__setattr__(project, "_link_positions", (preds, succs))
     return preds, succs
 
 
