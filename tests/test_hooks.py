@@ -147,7 +147,7 @@ def test_hook_register_activity_templates(pm: pluggy.PluginManager) -> None:  # 
 
 
 def test_hook_register_formats(pm: pluggy.PluginManager, tmp_path: Path) -> None:  # noqa: F811 - fixture
-    assert sorted(_plugins.collect_formats(pm)) == ["json", "yaml"]
+    assert sorted(_plugins.collect_formats(pm)) == ["json", "mspdi", "xer", "yaml"]
     with pytest.raises(pt.FileFormatError, match=r"no plugin can read files ending in '\.tiny'"):
         pt.read_project(tmp_path / "x.tiny", plugins=pm)
     pm.register(load_plugin_module("contributions"))

@@ -293,3 +293,51 @@ def test_empty_text_is_not_a_default(field: str) -> None:
     }
     with pytest.raises(pt.ValidationError, match="'' is not one of"):
         pt.loads(docs[field])
+
+
+CONFORMANCE = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
+
+
+def _conformance_file(name: str) -> pathlib.Path:
+    path = CONFORMANCE / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"conformance data missing under CI: {path}")
+        pytest.skip("conformance data not beside the repository")
+    return path
+
+
+def test_load_reads_foreign_formats_through_the_format_registry(tmp_path: pathlib.Path) -> None:
+    xer = pt.load(_conformance_file("xer/exupery-MDL4RA.xer"))
+    assert (xer.id, len(xer)) == ("MDL4RA", 62)
+    mspdi = pt.load(_conformance_file("mspdi/mpxj-mspdirelations.xml"))
+    assert len(mspdi) == 5
+    target = tmp_path / "out.xml"
+    pt.save(mspdi, target)
+    assert pt.load(target) == mspdi
+    with pytest.raises(pt.FileFormatError, match="holds 2 projects; read them all"):
+        pt.load(_conformance_file("xer/aspose-MultiprojectWithExternal.xer"))
+
+
+def test_load_uses_formats_that_plugins_register(tmp_path: pathlib.Path) -> None:
+    from projtrack._plugins import FileFormat, default_plugin_manager
+
+    class Toml:
+        @pt.hookimpl
+        def register_formats(self) -> list[FileFormat]:
+            def read(path: pathlib.Path) -> pt.Project:
+                name = path.read_text(encoding="utf-8").strip()
+                return pt.Project(id=name, start=pendulum.Date(2024, 1, 2))
+
+            return [FileFormat(name="toy", suffixes=[".toy"], read=read)]
+
+    source = tmp_path / "p.toy"
+    source.write_text("from-plugin\n", encoding="utf-8")
+    with pytest.raises(pt.FileFormatError, match="no plugin can read files ending in '.toy'"):
+        pt.load(source)
+    plugin = Toml()
+    default_plugin_manager().register(plugin, name="test-toy-format")
+    try:
+        assert pt.load(source).id == "from-plugin"
+    finally:
+        default_plugin_manager().unregister(plugin)

@@ -967,6 +967,13 @@ def _detect_format(format: str | None, path: str | None) -> str:
     return "yaml"
 
 
+def _is_foreign(name: str, format: str | None) -> bool:
+    """Whether a file is in a format other than projtrack's own YAML/JSON."""
+    if format is not None:
+        return format.lower() not in ("yaml", "yml", "json")
+    return Path(name).suffix.lower() not in _SUFFIX_FORMATS
+
+
 def loads(text: str | bytes, *, format: str = "yaml", source: str = "<string>") -> Project:
     """Read a project from YAML or JSON text.
 
@@ -1054,7 +1061,11 @@ def dumps(project: Project, *, format: str = "yaml") -> str:
 
 
 def load(path: str | os.PathLike[str], *, format: str | None = None) -> Project:
-    """Read a project file (``.yaml``, ``.yml`` or ``.json``).
+    """Read a project file (``.yaml``, ``.yml`` or ``.json``, or any format a plugin reads).
+
+    Other suffixes go to the readers registered through the
+    ``register_formats`` hook: built in are P6 ``.xer`` (a file with one
+    project) and MS Project ``.xml`` (MSPDI); plugins may add more.
 
     Examples
     --------
@@ -1064,6 +1075,10 @@ def load(path: str | os.PathLike[str], *, format: str | None = None) -> Project:
     'renhe-road'
     """
     name = os.fspath(path)
+    if _is_foreign(name, format):
+        from projtrack._plugins import read_project
+
+        return read_project(name, format=format)
     fmt = _detect_format(format, name)
     try:
         raw = Path(name).read_bytes()
@@ -1089,6 +1104,11 @@ def save(project: Project, path: str | os.PathLike[str], *, format: str | None =
     True
     """
     name = os.fspath(path)
+    if _is_foreign(name, format):
+        from projtrack._plugins import write_project
+
+        write_project(project, name, format=format)
+        return
     fmt = _detect_format(format, name)
     text = dumps(project, format=fmt)
     data = text.encode("utf-8")

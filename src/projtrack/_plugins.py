@@ -163,7 +163,7 @@ class FileFormat:
 
 
 class _CoreFormats:
-    """Built-in plugin: the native YAML and JSON project files."""
+    """Built-in plugin: the native YAML and JSON files, P6 XER and MS Project XML."""
 
     @staticmethod
     def _reader(name: str) -> Callable[[Path], Project]:
@@ -183,9 +183,48 @@ class _CoreFormats:
 
         return write
 
+    @staticmethod
+    def _read_xer(path: Path) -> Project:
+        from projtrack.interop import read_xer
+
+        projects = read_xer(path)
+        if len(projects) != 1:
+            raise FileFormatError(
+                f"the file holds {len(projects)} projects; read them all with "
+                "projtrack.read_xer(path), which returns a list",
+                file=str(path),
+            )
+        return projects[0]
+
+    @staticmethod
+    def _read_mspdi(path: Path) -> Project:
+        from projtrack.interop import read_mspdi
+
+        return read_mspdi(path)
+
+    @staticmethod
+    def _write_mspdi(project: Project, path: Path) -> None:
+        from projtrack.interop import write_mspdi
+
+        write_mspdi(project, path)
+
     @hookspecs.hookimpl
     def register_formats(self) -> list[FileFormat]:
         return [
+            FileFormat(
+                name="xer",
+                suffixes=(".xer",),
+                read=self._read_xer,
+                description="Primavera P6 XER export (one project per file here; "
+                "projtrack.read_xer reads several)",
+            ),
+            FileFormat(
+                name="mspdi",
+                suffixes=(".xml",),
+                read=self._read_mspdi,
+                write=self._write_mspdi,
+                description="Microsoft Project XML (MSPDI)",
+            ),
             FileFormat(
                 name="yaml",
                 suffixes=(".yaml", ".yml"),
@@ -575,12 +614,12 @@ def collect_templates(pm: pluggy.PluginManager) -> dict[str, ActivityTemplate]:
 
 
 def collect_formats(pm: pluggy.PluginManager) -> dict[str, FileFormat]:
-    """Return the file formats plugins contribute, by name (built-ins: ``yaml``, ``json``).
+    """Return the file formats plugins contribute, by name (built-ins: ``yaml``, ``json``, ``xer``, ``mspdi``).
 
     Examples
     --------
     >>> sorted(collect_formats(get_plugin_manager(load_entrypoints=False)))
-    ['json', 'yaml']
+    ['json', 'mspdi', 'xer', 'yaml']
     """
     pairs = _collect(pm, "register_formats", FileFormat, "file format", lambda f: f.name, None)
     return {fmt.name: fmt for _, fmt in pairs}

@@ -191,8 +191,10 @@ def register_formats() -> Iterable[FileFormat] | None:
 
     A :class:`projtrack.FileFormat` names the format, the file suffixes it
     claims and a ``read(path) -> Project`` and/or ``write(project, path)``
-    function. ``projtrack check`` and :func:`projtrack.read_project` pick the
-    reader by ``format=`` name or by suffix.
+    function. :func:`projtrack.read_project`, :func:`projtrack.load` and
+    :func:`projtrack.save` (for suffixes other than ``.yaml``/``.yml``/``.json``)
+    and ``projtrack check``/``validate``/``show`` pick the reader by ``format=``
+    name or by suffix. Built in: ``yaml``, ``json``, ``xer`` and ``mspdi``.
 
     :returns: An iterable of :class:`projtrack.FileFormat` objects, or ``None``.
 
