@@ -73,28 +73,17 @@ BUCKET = 240
 
 def _w(t: int, c: int, T: Any, ovf: Any) -> int:
     """``W_c(t)``: working minutes on calendar ``c`` from the origin to instant ``t``."""
-    ocs = T[0]
-    lo = T[T[3] + c]
-    if T[T[13] + c] != 0 and T[ocs + lo] <= t < T[T[1] + lo]:
-        return T[T[2] + lo] + (t - T[ocs + lo])
-    first = T[T[6] + c]
-    day = t // 1440
-    if day < first or day >= T[T[7] + c]:
-        return _w_far(t, c, T, ovf, 0)
-    hi = T[T[3] + c + 1]
-    i = T[T[4] + T[T[5] + c] + day - first]
-    while i + 1 < hi and T[ocs + i + 1] <= t:
-        i += 1
-    if i < lo:
-        return T[T[2] + lo]
-    e = T[T[1] + i]
-    if t >= e:
-        return T[T[2] + i] + (e - T[ocs + i])
-    return T[T[2] + i] + (t - T[ocs + i])
+    return _ws(t, c, T, ovf, 0)
 
 
 def _s(t: int, c: int, T: Any, ovf: Any) -> int:
     """``S_c(t)``: the last working minute on ``c`` that starts at or before ``t``."""
+    return _ws(t, c, T, ovf, 1)
+
+
+def _ws(t: int, c: int, T: Any, ovf: Any, s: int) -> int:
+    """``W`` (``s == 0``) or ``S`` (``s == 1``): they differ only in a non-working gap,
+    where ``S`` is the minute before (``W - 1``)."""
     ocs = T[0]
     lo = T[T[3] + c]
     if T[T[13] + c] != 0 and T[ocs + lo] <= t < T[T[1] + lo]:
@@ -102,16 +91,16 @@ def _s(t: int, c: int, T: Any, ovf: Any) -> int:
     first = T[T[6] + c]
     day = t // 1440
     if day < first or day >= T[T[7] + c]:
-        return _w_far(t, c, T, ovf, 1)
+        return _w_far(t, c, T, ovf, s)
     hi = T[T[3] + c + 1]
     i = T[T[4] + T[T[5] + c] + day - first]
     while i + 1 < hi and T[ocs + i + 1] <= t:
         i += 1
     if i < lo:
-        return T[T[2] + lo] - 1
+        return T[T[2] + lo] - s
     e = T[T[1] + i]
     if t >= e:
-        return T[T[2] + i] + (e - T[ocs + i]) - 1
+        return T[T[2] + i] + (e - T[ocs + i]) - s
     return T[T[2] + i] + (t - T[ocs + i])
 
 
@@ -439,7 +428,7 @@ def longest_path(
 # --------------------------------------------------------------------------- engines
 
 _HELPERS: tuple[Callable[..., Any], ...] = (
-    _w, _s, _w_far, _inst_start, _inst_end, _inst_far, _fwd_link, _bwd_link,
+    _ws, _w, _s, _w_far, _inst_start, _inst_end, _inst_far, _fwd_link, _bwd_link,
 )
 _PASSES: dict[str, Callable[..., None]] = {
     "forward": forward,
