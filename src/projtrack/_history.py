@@ -88,10 +88,6 @@ class ActivityHistory:
     _holder: str | None = None
 
 
-def _when_key(value: Any, tz: str) -> pendulum.DateTime:
-    return instant(value, tz)
-
-
 def cutoff(as_of: Any, tz: str) -> pendulum.DateTime:
     """The last instant counted for ``as_of``: a plain date includes that whole day."""
     if isinstance(as_of, _dt.datetime):
@@ -111,9 +107,9 @@ def ordered_events(project: Project, as_of: Any = None) -> list[tuple[int, Event
     items = [
         (i, ev)
         for i, ev in enumerate(project.events)
-        if limit is None or _when_key(ev.at, tz) <= limit
+        if limit is None or instant(ev.at, tz) <= limit
     ]
-    items.sort(key=lambda pair: _when_key(pair[1].at, tz))
+    items.sort(key=lambda pair: instant(pair[1].at, tz))
     return items
 
 
@@ -200,7 +196,7 @@ def _start(hist: ActivityHistory, ev: Event) -> None:
 def _finish(hist: ActivityHistory, ev: Event, index: int, tz: str) -> None:
     if hist.actual_start is None:
         raise _fail(f"activity {ev.activity!r} finishes before it started", index, ev)
-    if _when_key(ev.at, tz) < _when_key(hist.actual_start, tz):
+    if instant(ev.at, tz) < instant(hist.actual_start, tz):
         raise _fail(
             f"activity {ev.activity!r} finishes before its start {hist.actual_start}", index, ev
         )
@@ -341,11 +337,9 @@ def project_as_of(project: Project, as_of: Any) -> Project:
             if hist.actual_finish is not None and hist.actual_start is None:
                 changes["actual_start"] = hist.actual_finish
         activities.append(attrs.evolve(act, **changes))
-    events = [ev for _, ev in ordered_events(project, as_of)]
-    kept = {id(ev) for ev in events}
     return project.replace(
         activities=activities,
-        events=[ev for ev in project.events if id(ev) in kept],
+        events=[ev for ev in project.events if instant(ev.at, tz) <= limit],  # file order
         data_date=as_of,
     )
 
