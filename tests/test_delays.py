@@ -157,6 +157,50 @@ def test_applicant_time_belongs_to_the_applicant_and_limits_restart_each_round()
     assert segs["approval_overrun"].days == cyc["overrun_days"]
 
 
+def _open_permit(**changes: Any) -> pt.Project:
+    """A permit returned once and resubmitted on 8 Oct 2024, not decided yet."""
+    act = pt.Activity(id="permit", kind="approval", duration=10, party="dev", agency="bureau",
+                      **changes)
+    return pt.Project(
+        id="cn", start=D(2024, 9, 2), calendar="cn", activities=[act],
+        parties=[pt.Party(id="dev"), pt.Party(id="bureau")],
+        events=[pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit"),
+                pt.Event(at=D(2024, 9, 25), kind="returned_for_revision", activity="permit"),
+                pt.Event(at=D(2024, 10, 8), kind="resubmitted", activity="permit")])
+
+
+def test_approval_cycles_cut_off_rounds_and_default_limits() -> None:
+    p = _open_permit()
+    round1 = CN.working_days_between(D(2024, 9, 22), D(2024, 9, 25))
+    # The open round counts up to the cut-off day's 00:00, so not that day itself.
+    round2 = CN.working_days_between(D(2024, 10, 7), D(2024, 10, 14))
+    (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15), time_limits={"permit": 5}).to_records()
+    assert (r["round_days"], r["holder"], r["time_limit"]) == ([round1, round2], "agency", 5)
+    assert r["overrun_days"] == max(0, round1 - 5) + max(0, round2 - 5)
+    assert r["agency_days"] == round1 + round2
+    # The activity's own time_limit wins over the mapping; without a limit, no overrun.
+    (r,) = pt.approval_cycles(_open_permit(time_limit=3), as_of=D(2024, 10, 15),
+                              time_limits={"permit": 5}).to_records()
+    assert r["time_limit"] == 3 and r["overrun_days"] == max(0, round1 - 3) + (round2 - 3)
+    (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15)).to_records()
+    assert (r["time_limit"], r["overrun_days"]) == (None, 0)
+    # Back with the applicant at the cut-off: the applicant's time runs, not the agency's.
+    (r,) = pt.approval_cycles(p.as_of(D(2024, 10, 1)), as_of=D(2024, 10, 1)).to_records()
+    assert (r["holder"], r["round_days"]) == ("applicant", [round1])
+
+
+def test_approval_cycles_needs_no_schedule_for_dated_approvals() -> None:
+    # The works are planned in a year without cn holiday data, so the project cannot be
+    # scheduled on cn; the approval's own dates are all approval_cycles needs.
+    late = pt.Activity(id="works", duration=5, constraints=[
+        pt.Constraint("start_no_earlier_than", D(2099, 1, 5))])
+    p = _open_permit(time_limit=5).extend(activities=[late])
+    with pytest.raises(pt.CalendarError):
+        pt.schedule(p)
+    (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15)).to_records()
+    assert r["rounds"] == 2 and r["holder"] == "agency"
+
+
 # --------------------------------------------------------------------------- policies
 
 

@@ -78,6 +78,56 @@ def test_activity_validation(kwargs: dict[str, object], field: str, text: str) -
     assert isinstance(info.value, ValueError)
 
 
+# A date-only actual start is the start of that day and a date-only actual finish the
+# end of it (as the scheduler reads them), so a date and a time on the same day never
+# conflict; two times are compared as instants. Times are in China (+08:00), where
+# midnight UTC is 08:00 local, the case where comparing dates as UTC midnight went wrong.
+CN = "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("start", "finish"),
+    [
+        (D(2024, 1, 2), pendulum.datetime(2024, 1, 2, 8, tz=CN)),
+        (D(2024, 1, 2), pendulum.datetime(2024, 1, 2, 7, tz=CN)),
+        (D(2024, 1, 2), pendulum.datetime(2024, 1, 2, 0, 30, tz=CN)),
+        (pendulum.datetime(2024, 1, 2, 10, tz=CN), D(2024, 1, 2)),
+        (pendulum.datetime(2024, 1, 2, 23, tz="America/New_York"), D(2024, 1, 2)),
+        (D(2024, 1, 2), D(2024, 1, 2)),
+        (pendulum.datetime(2024, 1, 2, 9, tz=CN), pendulum.datetime(2024, 1, 2, 9, tz=CN)),
+    ],
+)
+def test_actual_finish_on_the_start_day_is_accepted(start: object, finish: object) -> None:
+    act = pt.Activity(id="a", duration=1, actual_start=start, actual_finish=finish)
+    assert act.status == "finished"
+
+
+@pytest.mark.parametrize(
+    ("start", "finish"),
+    [
+        (pendulum.datetime(2024, 1, 2, 10, tz=CN), pendulum.datetime(2024, 1, 2, 9, tz=CN)),
+        (pendulum.datetime(2024, 1, 2, 10, tz=CN), pendulum.datetime(2024, 1, 2, 1, tz="UTC")),
+        (D(2024, 1, 3), pendulum.datetime(2024, 1, 2, 23, tz=CN)),
+        (pendulum.datetime(2024, 1, 3, 1, tz=CN), D(2024, 1, 2)),
+    ],
+)
+def test_actual_finish_before_actual_start_is_refused(start: object, finish: object) -> None:
+    with pytest.raises(pt.ValidationError, match="is before actual_start") as info:
+        pt.Activity(id="a", duration=1, actual_start=start, actual_finish=finish)
+    assert info.value.field == "actual_finish"
+
+
+def test_same_day_actuals_schedule_in_order() -> None:
+    # The scheduler reads the date-only start as 00:00 and the timed finish as given, so
+    # the activity accepted above also comes out with its finish after its start.
+    act = pt.Activity(id="a", duration=1, actual_start=D(2024, 1, 2),
+                      actual_finish=pendulum.datetime(2024, 1, 2, 7, tz=CN))
+    p = project(activities=[act], timezone=CN, calendar="24h", data_date=D(2024, 1, 3))
+    row = pt.schedule(p)["a"]
+    assert row["actual_start"] == pendulum.datetime(2024, 1, 2, tz=CN)
+    assert row["actual_finish"] == pendulum.datetime(2024, 1, 2, 7, tz=CN)
+
+
 def test_milestone_defaults_to_finish_type() -> None:
     assert pt.Activity(id="m", kind="milestone").milestone_type == "finish"
 

@@ -345,30 +345,56 @@ class Schedule:
         """
         return self._walk(self._position(to))
 
-    def _walk(self, pos: int) -> list[ActivityId]:
+    def _walk(self, pos: int, *, remaining: bool = False) -> list[ActivityId]:
+        """Driving chain back from ``pos``; ``remaining``: leave out finished activities.
+
+        With ``remaining`` the walk still passes through finished activities (under
+        retained logic a finished activity hands its unfinished predecessor's dates
+        on), preferring links from unfinished predecessors, and keeps only the
+        unfinished activities it meets.
+        """
         comp = self._run.comp
+        status = self._run.status  # topological order, like comp.lk_pred
+
+        def order(k: int) -> tuple[bool, int]:
+            finished = remaining and bool(status[int(comp.lk_pred[k])] == 2)
+            return finished, int(comp.lk_orig[k])
+
         path = [pos]
         seen = {pos}
         while True:
             links = self._driving_links(pos)
             if not links:
                 break
-            k = min(links, key=lambda k: int(comp.lk_orig[k]))
+            k = min(links, key=order)
             pos = int(comp.order[int(comp.lk_pred[k])])
             if pos in seen:  # pragma: no cover - impossible in a DAG
                 break
             seen.add(pos)
             path.append(pos)
+        if remaining:
+            codes = self.status_codes
+            path = [p for p in path if codes[p] != 2]
         return [self.ids[p] for p in reversed(path)]
 
     def critical_path(self) -> list[ActivityId]:
-        """The longest path: driving links back from the activity that finishes the project.
+        """The remaining longest path: the driving chain of the work still to do.
 
-        Ids in order along the path. When several activities finish at the
-        project finish, the last one in topological order is used (so a
-        closing milestone is included); when several links drive an
-        activity, the first in file order is followed. All activities on any
-        longest path are flagged in :attr:`on_longest_path`.
+        Ids in order along the path, from the data date (or whatever else sets
+        the first activity's early start) to the project finish. Finished
+        activities have no float and are never critical (as in P6 and MS
+        Project), so they are left out; the chain still follows logic through
+        them, so under retained logic an unfinished activity whose dates a
+        finished out-of-sequence activity passes on is included. The list is
+        empty when every activity is finished. :meth:`driving_path` gives the
+        chain with the finished activities.
+
+        The chain ends at the unfinished activity that finishes the project
+        (the last one in topological order when several do, so a closing
+        milestone is included); when several links drive an activity, the
+        first in file order from an unfinished predecessor is followed, else
+        the first in file order. All unfinished activities on any longest path
+        are flagged in :attr:`on_longest_path`.
 
         Examples
         --------
@@ -379,18 +405,23 @@ class Schedule:
         ...     links=[pt.Link(pred="a", succ="c"), pt.Link(pred="b", succ="c")])
         >>> pt.schedule(p).critical_path()
         ['b', 'c']
+
+        Once ``a`` and ``b`` are finished, only ``c`` is left on it (the driving
+        chain still starts at the finished ``a``):
+
+        >>> done = {"actual_start": pendulum.Date(2024, 1, 1),
+        ...         "actual_finish": pendulum.Date(2024, 1, 3)}
+        >>> q = p.with_activity(pt.Activity(id="a", duration=2, **done))
+        >>> q = q.with_activity(pt.Activity(id="b", duration=3, **done))
+        >>> s = pt.schedule(q, data_date=pendulum.Date(2024, 1, 4))
+        >>> s.critical_path(), s.driving_path(to="c")
+        (['c'], ['a', 'c'])
         """
-        if not self.ids:
-            return []
-        comp = self._run.comp
-        res = self._res
         run = self._run
-        at_end = res["end"]
-        ends = np.nonzero(at_end & (run.status != 2))[0]
-        if ends.size == 0:
-            ends = np.nonzero(at_end)[0]
-        last = int(ends.max())
-        return self._walk(int(comp.order[last]))
+        ends = np.nonzero(self._res["end"] & (run.status != 2))[0]
+        if ends.size == 0:  # no activities, or all finished
+            return []
+        return self._walk(int(run.comp.order[int(ends.max())]), remaining=True)
 
     # ------------------------------------------------------------------ what-if
     def with_durations(self, durations: Mapping[ActivityId, float]) -> Schedule:

@@ -91,6 +91,7 @@ from projtrack.tracking import Comparison, _Clock, _dates, get_baseline
 if TYPE_CHECKING:
     from projtrack._model import Activity, ActivityId, Event, Link, Project
     from projtrack._schedule import Schedule
+    from projtrack.calendars import WorkCalendar
 
 __all__ = [
     "ApportionPolicy",
@@ -120,6 +121,54 @@ _START_KINDS = frozenset({"started", "submitted", "resubmitted", "resumed", "sus
 GROUPINGS = ("party", "cause", "activity", "kind")
 
 Piece = tuple[int, int]
+
+
+class _LimitDays:
+    """Working days as statutory time limits count them, on one calendar.
+
+    The rule of ``docs/calendars.md`` ("Statutory time limits"): the day a
+    period starts -- the day the agency accepts the complete file -- is not
+    counted, the day it ends (the decision) is, so a decision on the day of
+    acceptance took 0 days. Periods are given as the instants the delay
+    analysis works with. A start instant falls on its local day (a plain
+    date's 00:00 is that day; a file accepted at 15:00 on day D starts on D).
+    An end instant counts the day it falls in (a decision at 10:00 on day E
+    counts E), except that an end at 00:00 exactly closes the day before: that
+    is the end of a plain-date decision, and a cut-off given as a day. The
+    counting is :meth:`WorkCalendar.working_days_between`, the deadline
+    :meth:`WorkCalendar.add_working_days`: no counting of its own.
+    """
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        self.cal = cal
+
+    def first_day(self, start: _dt.datetime) -> pendulum.Date:
+        """The day a period starting at ``start`` starts on (not counted)."""
+        return pendulum.instance(start).in_timezone(self.cal.timezone).date()
+
+    def last_day(self, end: _dt.datetime) -> pendulum.Date:
+        """The last day a period ending at ``end`` counts (00:00 closes the day before)."""
+        local = pendulum.instance(end).in_timezone(self.cal.timezone)
+        return local.subtract(microseconds=1).date()
+
+    def days(self, start: _dt.datetime, end: _dt.datetime) -> int:
+        """Working days after the start day up to and including the last day (``>= 0``)."""
+        return max(0, self.cal.working_days_between(self.first_day(start), self.last_day(end)))
+
+    def deadline(self, start: _dt.datetime, limit: float) -> pendulum.DateTime:
+        """The instant a limit of ``limit`` working days from ``start`` runs out.
+
+        The end (next 00:00) of the ``limit``-th working day after the start day, of
+        the start day itself for 0; a fraction of a day runs on into the next working
+        time. A period ending by then took at most ``limit`` days by :meth:`days`.
+        """
+        whole = int(limit)
+        first = self.first_day(start)
+        day = first if whole == 0 else self.cal.add_working_days(first, whole)
+        end = pendulum.datetime(day.year, day.month, day.day, tz=self.cal.timezone).add(days=1)
+        if limit > whole:
+            end = pendulum.instance(self.cal.add_working(end, limit - whole))
+        return end
 
 
 # =========================================================================== policies
@@ -645,13 +694,14 @@ class _AsBuilt:
                       take(span(a, b)), ev=idx)
         limit = act.time_limit
         if rounds and act.kind == "approval" and limit is not None:
-            lc = self.clock.calendar(self.limit_calendar)
+            # Each round against the statutory limit, counted as the law counts it
+            # (the day the file reaches the agency is not counted): _LimitDays.
+            lim = _LimitDays(self.clock.calendar(self.limit_calendar))
             for a, b, _ in rounds:
-                if limit is not None:
-                    t_lim = pendulum.instance(lc.add_working(a, limit)) if limit > 0 else a
-                    if t_lim < b:
-                        self._seg(node, "approval_overrun", act.agency, "approval_overrun",
-                                  take(span(t_lim, b)))
+                t_lim = lim.deadline(a, limit)
+                if t_lim < b:
+                    self._seg(node, "approval_overrun", act.agency, "approval_overrun",
+                              take(span(t_lim, b)))
         free = _subtract([(node.sw, node.fw)], covered)
         first = project.events[first_ev] if first_ev is not None else None
         rest = node.dur - self._ref_minutes(node, gap=False) - sum(
@@ -1812,20 +1862,40 @@ class ApprovalCycles(ResultTable):
     ``rounds``, ``submitted``, ``decided``, ``outcome``, ``agency_days``,
     ``applicant_days``, ``time_limit``, ``overrun_days`` (working days on
     :attr:`calendar`, by default ``cn``; overrun counted per round against
-    the statutory limit, as the clock restarts on resubmission) and
-    ``returns`` (causes of the returns and rejections).
+    the statutory limit, as the clock restarts on resubmission),
+    ``returns`` (causes of the returns and rejections), ``round_days``
+    (working days with the agency in each round) and ``holder`` (who has
+    the file at the cut-off: ``"agency"``, ``"applicant"``, or ``None`` once
+    it is decided).
+
+    A round is counted as statutory time limits are (``docs/calendars.md``,
+    "Statutory time limits"; 民法典 Art. 201, 行政许可法 Arts. 42, 82): the
+    day the file reaches the agency (``submitted`` or ``resubmitted``: the
+    day it is accepted) is not counted, the working days after it up to and
+    including the day the file leaves (``approved``, ``rejected``,
+    ``returned_for_revision``, ``finished``) are. Only days count, not hours:
+    a file accepted at 15:00 on day D and decided at 10:00 on day E took the
+    working days after D up to E, and a decision on the day of acceptance
+    took 0 days. A round still open counts up to the day before a cut-off
+    given as a day (its 00:00), or up to the day of a cut-off instant. The
+    time the file is back with the applicant (``applicant_days``: working
+    time from the return to the resubmission) is not the agency's, and the
+    statutory limit starts again with each resubmission of the complete
+    file. An approval without such events runs from ``actual_start`` to
+    ``actual_finish``.
 
     Examples
     --------
     >>> cyc = pt.approval_cycles(pt.load("examples/renhe-road.yaml"))
     >>> r = next(r for r in cyc.to_records() if r["id"] == "metro-pit-approval")
-    >>> r["rounds"], r["agency_days"], r["applicant_days"], r["overrun_days"]
-    (2, 45.0, 11.0, 6.0)
+    >>> r["rounds"], r["round_days"], r["applicant_days"], r["overrun_days"]
+    (2, [18.0, 25.0], 11.0, 5.0)
     """
 
     columns: ClassVar[tuple[str, ...]] = (
         "id", "name", "agency", "applicant", "stage", "rounds", "submitted", "decided",
         "outcome", "agency_days", "applicant_days", "time_limit", "overrun_days", "returns",
+        "round_days", "holder",
     )
     datetime_columns: ClassVar[tuple[str, ...]] = ("submitted", "decided")
     html_columns: ClassVar[tuple[str, ...] | None] = (
@@ -1841,7 +1911,8 @@ class ApprovalCycles(ResultTable):
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per approval with events or actual dates."""
-        return [dict(r, returns=list(r["returns"])) for r in self._rows]
+        return [dict(r, returns=list(r["returns"]), round_days=list(r["round_days"]))
+                for r in self._rows]
 
     def summary(self) -> str:
         """Totals and the worst overruns."""
@@ -1857,7 +1928,13 @@ class ApprovalCycles(ResultTable):
         )
 
 
-def approval_cycles(project: Project, *, calendar: str = "cn") -> ApprovalCycles:
+def approval_cycles(
+    project: Project,
+    *,
+    calendar: str = "cn",
+    as_of: Any = None,
+    time_limits: Mapping[ActivityId, float] | None = None,
+) -> ApprovalCycles:
     """Approval cycles: per approval, rounds, agency and applicant time, overrun.
 
     Parameters
@@ -1867,30 +1944,52 @@ def approval_cycles(project: Project, *, calendar: str = "cn") -> ApprovalCycles
     calendar
         Working days are counted on this calendar (default ``cn``, the
         calendar of Chinese statutory limits).
+    as_of
+        Cut-off (a day or an aware instant; a day means its 00:00) for
+        approvals still open: the time of the current round counts up to it.
+        Default ``project.data_date``; without either, an open approval is
+        measured to its forecast finish.
+    time_limits
+        Limits in working days for approvals that have no ``time_limit``
+        (e.g. statutory defaults), by activity id. ``time_limit`` wins.
 
     Examples
     --------
     >>> cycles = pt.approval_cycles(pt.load("examples/renhe-road.yaml"))
     >>> print(cycles.summary())  # doctest: +ELLIPSIS
     9 approvals in 'renhe-road', 13 rounds: 335 working days with agencies, 101 with applicants, ...
+    >>> r = next(r for r in cycles.to_records() if r["id"] == "drawing-review")
+    >>> r["round_days"], r["time_limit"], r["overrun_days"]
+    ([13.0, 8.0], 15, 0.0)
     """
     clock = _Clock(project)
-    from projtrack.algorithms.cpm import schedule
+    cutoff = project.data_date if as_of is None else as_of
+    limits = dict(time_limits or {})
+    cache: list[dict[Any, Any]] = []
 
-    sched = schedule(project)
-    dates = _dates(project, sched, clock)
-    ab_like = _ApprovalWalker(project, clock, dates, calendar)
-    return ApprovalCycles(project, ab_like.rows, calendar)
+    def dates() -> Mapping[Any, Any]:
+        # Forecast dates are needed only for approvals not started, or open
+        # without a cut-off: schedule only then.
+        if not cache:
+            from projtrack.algorithms.cpm import schedule
+
+            cache.append(_dates(project, schedule(project), clock))
+        return cache[0]
+
+    walker = _ApprovalWalker(project, clock, dates, calendar, cutoff, limits)
+    return ApprovalCycles(project, walker.rows, calendar)
 
 
 class _ApprovalWalker:
-    def __init__(self, project: Project, clock: _Clock, dates: Mapping[Any, Any],
-                 calendar: str) -> None:
+    def __init__(self, project: Project, clock: _Clock,
+                 dates: Callable[[], Mapping[Any, Any]], calendar: str, cutoff: Any,
+                 limits: Mapping[Any, float]) -> None:
         from projtrack._history import replay
 
         hist = replay(project)
         mpd = clock.mpd(calendar)
-        cutoff = clock.inst(project.data_date) if project.data_date is not None else None
+        lim = _LimitDays(clock.calendar(calendar))
+        cutoff = clock.inst(cutoff) if cutoff is not None else None
         self.rows: list[dict[str, Any]] = []
         for act in project.activities:
             if act.kind != "approval":
@@ -1898,8 +1997,18 @@ class _ApprovalWalker:
             h = hist.get(act.id)
             if (h is None or not h.events) and act.actual_start is None:
                 continue
-            s, f = dates[act.id]
-            end_open = f if act.actual_finish is not None else (cutoff or f)
+            # Start and finish as _dates gives them (actual, else forecast); the
+            # forecast, which needs a schedule, only when they are used.
+            s: Any
+            end_open: Any
+            if act.actual_finish is not None:  # then there is an actual start too
+                s = clock.inst(act.actual_start)
+                end_open = max(s, clock.inst(act.actual_finish, end=True))
+            elif cutoff is not None:
+                s = clock.inst(act.actual_start) if act.actual_start is not None else None
+                end_open = cutoff
+            else:
+                s, end_open = dates()[act.id]
             agency: list[tuple[Any, Any]] = []
             applicant: list[tuple[Any, Any]] = []
             returns: list[str] = []
@@ -1933,26 +2042,32 @@ class _ApprovalWalker:
             elif holder == "applicant":
                 applicant.append((since, end_open))
             if not agency and not applicant:
-                agency.append((s, f if act.actual_finish is not None else end_open))
+                if s is None:
+                    s = dates()[act.id][0]
+                agency.append((s, end_open))
                 submitted = act.actual_start
                 decided = act.actual_finish
-            overrun = 0
-            for a, b in agency:
-                if act.time_limit is not None:
-                    used = clock.w(calendar, b) - clock.w(calendar, a)
-                    overrun += max(0, used - round(act.time_limit * mpd))
+                holder = "agency" if act.actual_finish is None else None
+            elif act.actual_finish is not None:
+                holder = None
+            limit = act.time_limit if act.time_limit is not None else limits.get(act.id)
+            used = [float(lim.days(a, b)) for a, b in agency]
+            overrun = 0.0
+            if limit is not None:
+                overrun = float(sum(max(0.0, u - limit) for u in used))
             self.rows.append({
                 "id": act.id, "name": act.name, "agency": act.agency, "applicant": act.party,
                 "stage": act.stage, "rounds": max(1, len(agency)) if agency else 0,
                 "submitted": submitted, "decided": decided,
                 "outcome": h.outcome if h is not None and h.outcome else act.outcome,
-                "agency_days": sum(clock.w(calendar, b) - clock.w(calendar, a)
-                                   for a, b in agency) / mpd,
+                "agency_days": float(sum(used)),
                 "applicant_days": sum(max(0, clock.w(calendar, b) - clock.w(calendar, a))
                                       for a, b in applicant) / mpd,
-                "time_limit": act.time_limit,
-                "overrun_days": overrun / mpd,
+                "time_limit": limit,
+                "overrun_days": overrun,
                 "returns": returns,
+                "round_days": used,
+                "holder": holder,
             })
 
 

@@ -190,19 +190,18 @@ class Report:
 
         Keys: ``finish`` (forecast finish date, ``YYYY-MM-DD``),
         ``activities``, ``links``, ``data_date``, ``critical`` (activities
-        on the critical path still to do), ``findings`` (``None`` when
+        on the remaining critical path, :meth:`~projtrack.Schedule.critical_path`),
+        ``findings`` (``None`` when
         checks were not run) and ``slippage`` (working days, ``None``
         without a delay analysis).
         """
         sched = self.schedule
-        path = sched.critical_path()
-        done = {rec["id"] for rec in sched.to_records() if rec["status"] == "finished"}
         return {
             "finish": _date(sched.finish),
             "activities": len(self.project.activities),
             "links": len(self.project.links),
             "data_date": _date(sched.data_date),
-            "critical": sum(1 for a in path if a not in done),
+            "critical": len(sched.critical_path()),
             "findings": None if self.checks is None else len(self.checks),
             "slippage": _slippage(self.delays),
         }
@@ -218,7 +217,7 @@ class Report:
         >>> print(r.summary())  # doctest: +ELLIPSIS
         Renhe Road old-city renovation (人和路旧城改造项目)
           51 activities, ... links; data date 2022-12-15; forecast finish 2025-06-23
-          critical path: 25 activities, 12 still to do
+          critical path: 12 activities still to do
           checks: ... findings (...)
           delays: ... working days on cn: finish ... planned, 2025-06-23 now
         """
@@ -233,8 +232,7 @@ class Report:
             f"  {n['activities']} activities, {n['links']} links{dd}; "
             f"forecast finish {n['finish']}"
         )
-        path = self.schedule.critical_path()
-        lines.append(f"  critical path: {len(path)} activities, {n['critical']} still to do")
+        lines.append(f"  critical path: {n['critical']} activities still to do")
         if self.checks is not None:
             counts = self.checks.counts()
             parts = ", ".join(
@@ -393,7 +391,7 @@ class Report:
             tile("finish", "Forecast finish", n["finish"], finish_note, bad=late_vs_target),
             tile("activities", "Activities", n["activities"], _kinds(p)),
             tile("critical", "Critical, still to do", n["critical"],
-                 f"{len(self.schedule.critical_path())} on the critical path"),
+                 f"of {_still_to_do(self.schedule)} activities still to do"),
             tile("findings", "Findings", n["findings"], finding_note, bad=bad_findings),
             tile("slippage", "Total slippage (working days)", slip,
                  _slip_note(self.delays), bad=bool(slip and slip > 0)),
@@ -464,7 +462,8 @@ class Report:
         sched = self.schedule
         path = sched.critical_path()
         if not path:
-            return "<p>The schedule has no activities.</p>"
+            return ("<p>The schedule has no activities.</p>" if not sched.ids
+                    else "<p>No work is left: every activity is finished.</p>")
         rows = []
         for aid in path:
             rec = sched[aid]
@@ -492,9 +491,10 @@ class Report:
         if not any(r["name_zh"] for r in rows):
             cols.pop("name_zh")
         intro = (
-            f"<p>The driving chain to the project finish ({len(path)} activities, first to "
-            "last). Finished activities show their actual dates; the rest their early dates."
-            "</p>"
+            f"<p>The driving chain of the work still to do, from the data date to the project "
+            f"finish ({len(path)} activities, first to last). Finished activities have no "
+            "float and are not on it. Dates are early dates (actual starts for work in "
+            "progress).</p>"
         )
         return intro + html_table(
             rows, cols, max_rows=None,
@@ -585,6 +585,11 @@ def _kinds(project: Project) -> str:
 
     kinds = Counter(a.kind for a in project.activities)
     return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+
+
+def _still_to_do(schedule: Schedule) -> int:
+    """How many activities are not finished."""
+    return int((schedule.status_codes != 2).sum())
 
 
 def _target_date(project: Project) -> str:

@@ -8,6 +8,7 @@ October worked), not from projtrack's own calendar code.
 from __future__ import annotations
 
 import importlib.metadata
+import pathlib
 
 import attrs
 import pendulum
@@ -17,6 +18,7 @@ import pytest
 import projtrack_cn_approvals as cn
 
 D = pendulum.Date
+EXAMPLES = pathlib.Path(__file__).resolve().parents[3] / "examples"
 
 
 def check(project: pt.Project, select: str | list[str] = "CN", **kw: object) -> list[pt.Finding]:
@@ -129,38 +131,70 @@ def test_cn002_ordered_prerequisites_only_when_present() -> None:
 
 
 def test_cn003_time_limit_in_cn_working_days() -> None:
-    # Submitted Mon 23 Sep 2024, approved Thu 10 Oct: 24, 25, 26, 27, 29 (Sunday, worked),
-    # 30 Sep, 8, 9, 10 Oct = 9 working days.
+    # Submitted Mon 23 Sep 2024, approved Thu 10 Oct: with the agency on 23, 24, 25, 26,
+    # 27, 29 (Sunday, worked), 30 Sep, 8, 9, 10 Oct = 10 working days (the day the file
+    # arrives and the day of the decision both count, as in projtrack.approval_cycles).
     act = approval("permit", "Construction permit", time_limit=7)
     events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit"),
               pt.Event(at=D(2024, 10, 10), kind="approved", activity="permit")]
     (f,) = check(project([act], events=events), "CN003")
     assert f.severity == "warning"
-    assert (f.evidence["working_days"], f.evidence["limit"], f.evidence["over"]) == (9, 7, 2)
-    assert f.message == ("approval 'permit' by agency took 9 working days of government time "
-                         "against a limit of 7 (2 over)")
-    assert check(project([attrs.evolve(act, time_limit=9)], events=events), "CN003") == []
+    assert (f.evidence["working_days"], f.evidence["limit"], f.evidence["over"]) == (10, 7, 3)
+    assert f.evidence["round_days"] == "10"
+    assert f.message == ("approval 'permit' by agency took 10 working days of government time "
+                         "against a limit of 7 (3 over)")
+    assert check(project([attrs.evolve(act, time_limit=10)], events=events), "CN003") == []
 
 
-def test_cn003_applicant_time_is_excluded() -> None:
-    act = approval("permit", "Construction permit", time_limit=3)
+def returned_once(limit: float) -> pt.Project:
+    """Submitted 23 Sep 2024, returned 25 Sep, resubmitted 8 Oct, approved Sat 12 Oct."""
+    act = approval("permit", "Construction permit", time_limit=limit)
     events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit"),
               pt.Event(at=D(2024, 9, 25), kind="returned_for_revision", activity="permit"),
               pt.Event(at=D(2024, 10, 8), kind="resubmitted", activity="permit"),
-              pt.Event(at=D(2024, 10, 10), kind="approved", activity="permit")]
-    (f,) = check(project([act], events=events), "CN003")  # 24, 25 + 9, 10 Oct
-    assert (f.evidence["working_days"], f.evidence["returns"]) == (4, 1)
-    assert "1 return for revision excluded" in f.message
+              pt.Event(at=D(2024, 10, 12), kind="approved", activity="permit")]
+    return project([act], events=events)
+
+
+def test_cn003_applicant_time_is_excluded_and_the_limit_restarts_each_round() -> None:
+    # Round 1: 23, 24, 25 Sep = 3 working days. With the applicant: 26, 27, 29, 30 Sep
+    # (not counted). Round 2, from the resubmission: 8, 9, 10, 11, 12 Oct (Saturday,
+    # worked) = 5. The statutory clock starts again when the complete file comes back.
+    (f,) = check(returned_once(4), "CN003")
+    assert f.evidence["round_days"] == "3, 5"
+    assert (f.evidence["working_days"], f.evidence["over"], f.evidence["rounds"]) == (8, 1, 2)
+    assert f.evidence["returns"] == 1 and f.evidence["applicant_days"] == 4
+    assert f.message == (
+        "approval 'permit' by agency took 8 working days of government time in 2 rounds "
+        "(3 and 5) against a limit of 4 per round (1 over); the limit restarts when the file "
+        "is resubmitted, and the 4 working days with the applicant are not counted")
+    # Each round within 5 days: on time, although the two rounds add up to 8.
+    assert check(returned_once(5), "CN003") == []
 
 
 def test_cn003_pending_approval_is_overdue_at_the_status_date() -> None:
     act = approval("permit", "Construction permit", time_limit=5)
     events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit")]
     p = project([act], events=events)
+    # 23-27, 29, 30 Sep, 8, 9 Oct: the status date itself is not yet counted.
     (f,) = check(p, "CN003", as_of=D(2024, 10, 10))
     assert "is overdue: 9 working days" in f.message and f.evidence["pending"] is True
     assert check(p, "CN003", as_of=D(2024, 9, 27)) == []  # 4 days so far
     assert check(p, "CN003") == []  # no status date: nothing to measure
+
+
+def test_cn003_pending_after_a_resubmission_counts_the_current_round() -> None:
+    act = approval("permit", "Construction permit", time_limit=5)
+    events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit"),
+              pt.Event(at=D(2024, 9, 24), kind="returned_for_revision", activity="permit"),
+              pt.Event(at=D(2024, 10, 8), kind="resubmitted", activity="permit")]
+    p = project([act], events=events)
+    # Round 2 so far: 8, 9, 10, 11, 12 Oct (Saturday, worked) by Mon 14 Oct = 5: on time.
+    assert check(p, "CN003", as_of=D(2024, 10, 14)) == []
+    (f,) = check(p, "CN003", as_of=D(2024, 10, 15))  # + 14 Oct = 6
+    assert f.evidence["round_days"] == "2, 6" and f.evidence["over"] == 1
+    assert f.message.startswith("approval 'permit' by agency is overdue: 6 working days of "
+                                "government time in round 2 by 2024-10-15 against a limit of 5")
 
 
 def test_cn003_actual_dates_without_events_and_statutory_default() -> None:
@@ -168,7 +202,40 @@ def test_cn003_actual_dates_without_events_and_statutory_default() -> None:
                    actual_finish=D(2024, 10, 10))
     (f,) = check(project([act]), "CN003")  # no time_limit: the statute's 7 days
     assert f.evidence["limit"] == 7 and f.evidence["limit_source"].startswith("statutory")
+    assert (f.evidence["working_days"], f.evidence["over"]) == (10, 3)
     assert check(project([act]), "CN003", options={"cn.default_time_limits": False}) == []
+
+
+def test_cn003_beyond_the_holiday_data_counts_weekdays_and_says_so() -> None:
+    # No official 2099 holiday data: Mon 5 Jan to Fri 16 Jan 2099 is 10 weekdays.
+    act = approval("permit", "Construction permit", time_limit=7)
+    events = [pt.Event(at=D(2099, 1, 5), kind="submitted", activity="permit"),
+              pt.Event(at=D(2099, 1, 16), kind="approved", activity="permit")]
+    p = pt.Project(id="p", start=D(2099, 1, 5), calendar="standard",
+                   parties=[pt.Party(id="agency", role="government_agency")],
+                   activities=[act], events=events)
+    (f,) = check(p, "CN003")
+    assert (f.evidence["working_days"], f.evidence["calendar_estimated"]) == (10, True)
+    assert "counted as plain weekdays" in f.message
+
+
+def test_cn003_agrees_with_approval_cycles_on_renhe_road() -> None:
+    # One computation: CN003 reports exactly the approvals with an overrun in
+    # pt.approval_cycles, with the same numbers.
+    p = pt.load(EXAMPLES / "renhe-road.yaml")
+    found = {f.activities[0]: f.evidence for f in check(p, "CN003")}
+    cycles = {r["id"]: r for r in pt.approval_cycles(p).to_records()}
+    assert set(found) == {k for k, r in cycles.items() if r["overrun_days"] > 0}
+    for k, ev in found.items():
+        assert (ev["working_days"], ev["over"]) == (cycles[k]["agency_days"],
+                                                     cycles[k]["overrun_days"]), k
+    # Metro Group, foundation-pit scheme, on the 2022 holiday calendar: round 1 from Mon
+    # 29 Aug to Fri 23 Sep is 19 working days (Mid-Autumn Mon 12 Sep off); round 2 from
+    # Fri 14 Oct to Fri 18 Nov is 26. Limit 20 per round: 0 + 6 over.
+    pit = found["metro-pit-approval"]
+    assert (pit["round_days"], pit["working_days"], pit["over"]) == ("19, 26", 45, 6)
+    # The drawing review took 13 and 8 working days in its two rounds: each within 15.
+    assert "drawing-review" not in found
 
 
 # =========================================================================== CN004 / CN005

@@ -10,9 +10,10 @@ CN001  error     a later-stage approval precedes an earlier-stage one (by links
 CN002  error     an approval lacks a prerequisite, or is not linked after it,
                  or was decided before it (a construction permit needs the
                  engineering planning permit and the drawing review)
-CN003  warning   an approval took longer than its statutory time limit, in
-                 working days on the ``cn`` calendar, applicant time excluded;
-                 or a pending one is already overdue at the status date
+CN003  warning   a round of an approval took longer than its statutory time
+                 limit, in working days on the ``cn`` calendar (the limit
+                 restarts on resubmission; applicant time excluded); or a
+                 pending one is already overdue at the status date
 CN004  error     construction did not start within 3 months of the
                  construction permit (plus at most two 3-month extensions)
 CN005  warning   idle land: no start 1 year after the contractual start date
@@ -22,10 +23,14 @@ CN005  warning   idle land: no start 1 year after the contractual start date
 How approvals are recognised: an explicit tag ``attrs: {approval:
 construction_permit}`` (identifiers in :data:`APPROVALS`), else keywords in
 the English or Chinese name (``施工许可``, ``construction permit``...), for
-activities of kind ``approval`` (or ``milestone``). Government time is read
-from the activity's events: ``submitted``/``resubmitted`` start the clock,
-``returned_for_revision`` stops it (applicant time), ``approved``/``rejected``
-end it; without events, ``actual_start`` to ``actual_finish``.
+activities of kind ``approval`` (or ``milestone``). Government time is
+:func:`projtrack.approval_cycles`' (one computation for both): a round runs
+from ``submitted``/``resubmitted`` (that day counts) to
+``returned_for_revision``, ``rejected``, ``approved`` or ``finished`` (counted
+too); the time back with the applicant is not counted, and the statutory
+limit starts again with each resubmission of the complete file (行政许可法
+Arts. 32, 42: the limit runs from acceptance of complete materials). Without
+events, ``actual_start`` to ``actual_finish``.
 
 Options: ``cn.default_time_limits`` (default ``True``: use the statutory
 limit of a recognised approval that has no ``time_limit``),
@@ -51,6 +56,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pendulum
 from projtrack import ActivityTemplate, Finding, hookimpl, rule
 from projtrack.checks import CheckContext, find_activities, link_id
@@ -267,106 +273,104 @@ def prerequisites(ctx: CheckContext) -> Iterator[Finding]:
                     )
 
 
-def _clock(
-    ctx: CheckContext, act: Any
-) -> tuple[list[tuple[_dt.date, _dt.date]], bool, int]:
-    """Government-time segments, whether still pending, and applicant-time segments."""
-    tz = ctx.project.timezone
-    status = _day(ctx.as_of, tz)
-    segments: list[tuple[_dt.date, _dt.date]] = []
-    running: _dt.date | None = None
-    returned = 0
-    decided = False
-    events = _events(ctx, act.id)
-    clock_events = [e for e in events if e.kind in (
-        "submitted", "resubmitted", "returned_for_revision", "approved", "rejected")]
-    if not any(e.kind == "submitted" for e in clock_events):
-        running = _day(act.actual_start, tz)
-    for ev in clock_events:
-        day = _day(ev.at, tz)
-        if ev.kind in ("submitted", "resubmitted"):
-            if running is None:
-                running = day
-        elif running is not None:
-            segments.append((running, day))  # type: ignore[arg-type]
-            running = None
-            if ev.kind == "returned_for_revision":
-                returned += 1
-            else:
-                decided = True
-    if running is not None and not decided:
-        end = _day(act.actual_finish, tz)
-        if end is not None:
-            segments.append((running, end))
-        elif status is not None and status >= running:
-            segments.append((running, status))
-            return segments, True, returned
-    return segments, False, returned
+def _cycles(ctx: CheckContext, limits: dict[Any, float]) -> tuple[list[dict[str, Any]], bool]:
+    """``projtrack.approval_cycles`` on ``cn`` as of the status date, and whether the
+    working days had to be estimated (plain weekdays in years without holiday data)."""
+    from projtrack import Calendar, approval_cycles
+
+    project = ctx.project
+    try:
+        cycles = approval_cycles(project, calendar="cn", as_of=ctx.as_of, time_limits=limits)
+        return cycles.to_records(), False
+    except CalendarError:
+        # Same count, with years the cn holiday data does not cover read as Mon-Fri weeks.
+        names = {c.name for c in project.calendars}
+        name = next(n for n in (f"cn-weekdays{'-' * i}" for i in itertools.count())
+                    if n not in names)
+        estimated = attrs.evolve(project, calendars=(
+            *project.calendars, Calendar(name=name, base="cn", fallback="weekdays")))
+        cycles = approval_cycles(estimated, calendar=name, as_of=ctx.as_of, time_limits=limits)
+        return cycles.to_records(), True
+
+
+def _days(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
 @rule(id="CN003", title="Approvals are decided within their statutory time limit",
       severity="warning")
 def time_limits(ctx: CheckContext) -> Iterator[Finding]:
-    """Government time in working days on the ``cn`` calendar against ``time_limit``."""
-    from projtrack import get_calendar
+    """Government time of each round, in working days on ``cn``, against the time limit.
 
+    The rounds, the working days and the overrun are those of
+    :func:`projtrack.approval_cycles` (one computation): the limit restarts when
+    the complete file is resubmitted, and time with the applicant is not counted.
+    """
     use_defaults = bool(ctx.option("cn.default_time_limits", True))
-    tz = ctx.project.timezone
-    cn = get_calendar("cn", timezone=tz)
-    cn_estimated = get_calendar("cn", timezone=tz, fallback="weekdays")
+    limits: dict[Any, float] = {}
+    sources: dict[Any, str] = {}
     for act in ctx.project.activities:
         if act.kind != "approval":
             continue
-        limit = act.time_limit
-        source = "time_limit"
+        if act.time_limit is not None:
+            sources[act.id] = "time_limit"
+            continue
         ident = identify(act)
-        if limit is None and use_defaults and ident is not None:
-            limit = APPROVALS[ident].time_limit
-            source = f"statutory default: {APPROVALS[ident].basis}"
-        if limit is None:
+        item = APPROVALS[ident] if use_defaults and ident is not None else None
+        if item is not None and item.time_limit is not None:
+            limits[act.id] = item.time_limit
+            sources[act.id] = f"statutory default: {item.basis}"
+    records, estimated = _cycles(ctx, limits)
+    status = _day(ctx.as_of, ctx.project.timezone)
+    for r in records:
+        limit, over = r["time_limit"], r["overrun_days"]
+        if limit is None or over <= 0 or not r["round_days"]:
             continue
-        segments, pending, returned = _clock(ctx, act)
-        if not segments:
-            continue
-        estimated = False
-        total = 0
-        for a, b in segments:
-            try:
-                total += cn.working_days_between(a, b)
-            except CalendarError:
-                total += cn_estimated.working_days_between(a, b)
-                estimated = True
-        if total <= limit:
-            continue
-        over = total - limit
+        pending = r["holder"] == "agency"
+        if pending and status is None:
+            continue  # no status date: the open round has nothing to be measured against
+        total, rounds, per_round = r["agency_days"], len(r["round_days"]), r["round_days"]
         note = " (years without official holiday data counted as plain weekdays)" if (
             estimated) else ""
-        excluded = f"; {returned} return{'s' if returned != 1 else ''} for revision excluded" if (
-            returned) else ""
-        by = f" by {act.agency}" if act.agency else ""
-        if pending:
+        by = f" by {r['agency']}" if r["agency"] else ""
+        current = per_round[-1]
+        if pending and current > limit:
+            which = f" in round {rounds}" if rounds > 1 else ""
             message = (
-                f"approval {act.id!r}{by} is overdue: {total} working days of government time "
-                f"by {segments[-1][1]} against a limit of {limit:g}{excluded}{note}"
+                f"approval {r['id']!r}{by} is overdue: {_days(current)} working days of "
+                f"government time{which} by {status} against a limit of {limit:g}{note}"
+            )
+        elif rounds == 1:
+            message = (
+                f"approval {r['id']!r}{by} took {_days(total)} working days of government time "
+                f"against a limit of {limit:g} ({_days(over)} over){note}"
             )
         else:
+            each = ", ".join(_days(d) for d in per_round[:-1]) + f" and {_days(per_round[-1])}"
             message = (
-                f"approval {act.id!r}{by} took {total} working days of government time against "
-                f"a limit of {limit:g} ({over:g} over){excluded}{note}"
+                f"approval {r['id']!r}{by} took {_days(total)} working days of government time "
+                f"in {rounds} rounds ({each}) against a limit of {limit:g} per round "
+                f"({_days(over)} over); the limit restarts when the file is resubmitted"
+                + (f", and the {_days(r['applicant_days'])} working days with the applicant "
+                   "are not counted" if r["applicant_days"] else "")
+                + note
             )
         yield Finding(
             message,
-            activities=[act.id],
+            activities=[r["id"]],
             hint="record the cause of the delay as an event, and follow it up with the agency",
             evidence={
                 "working_days": total,
+                "round_days": ", ".join(_days(d) for d in per_round),  # evidence is scalar
+                "rounds": rounds,
                 "limit": limit,
                 "over": over,
-                "limit_source": source,
-                "returns": returned,
+                "limit_source": sources.get(r["id"], "time_limit"),
+                "returns": len(r["returns"]),
+                "applicant_days": r["applicant_days"],
                 "pending": pending,
                 "calendar_estimated": estimated,
-                "first_submitted": segments[0][0],
+                "first_submitted": r["submitted"],
             },
         )
 
