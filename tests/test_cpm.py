@@ -638,6 +638,80 @@ def test_resume_on_the_start_day_and_its_round_trip() -> None:
         assert back.activity("B").resume == at(2024, 1, 8, 9, 30), fmt
 
 
+# --------------------------------------------------------------------------- remaining critical path
+#
+# A finished activity has no float and is never critical (P6 and MS Project flag only
+# incomplete work), so critical_path() is the driving chain of the work still to do,
+# from the data date to the project finish, like the critical flags and on_longest_path.
+
+
+def finished_then_remaining(data_date: pendulum.Date) -> pt.Project:
+    """A (finished) -> B (in progress) -> C; X (finished) -> C; on 7d."""
+    acts = [
+        pt.Activity(id="A", duration=2, actual_start=pendulum.Date(2024, 1, 1),
+                    actual_finish=pendulum.Date(2024, 1, 2)),
+        pt.Activity(id="B", duration=3, actual_start=pendulum.Date(2024, 1, 3)),
+        pt.Activity(id="C", duration=2),
+        pt.Activity(id="X", duration=1, actual_start=pendulum.Date(2024, 1, 1),
+                    actual_finish=pendulum.Date(2024, 1, 1)),
+    ]
+    links = [pt.Link(pred="A", succ="B"), pt.Link(pred="B", succ="C"),
+             pt.Link(pred="X", succ="C")]
+    return pt.Project(id="fr", start=START, calendar="7d", activities=acts, links=links,
+                      data_date=data_date)
+
+
+@pytest.mark.parametrize("data_date", [pendulum.Date(2024, 1, 3), pendulum.Date(2024, 1, 4)])
+def test_critical_path_leaves_out_finished_work(data_date: pendulum.Date) -> None:
+    s = pt.schedule(finished_then_remaining(data_date))
+    # B's remaining work starts at the data date, C follows it; A and X are done.
+    assert s.critical_path() == ["B", "C"]
+    assert s["B"]["early_start"] == s.data_date and s["C"]["early_finish"] == s.finish
+    assert [a for a in s.ids if s[a]["critical"]] == ["B", "C"]
+    assert s.on_longest_path.tolist() == [False, True, True, False]
+    # The driving chain itself still reaches back through the finished A.
+    assert s.driving_path(to="C") == ["A", "B", "C"]
+
+
+def test_critical_path_follows_logic_through_finished_out_of_sequence_work() -> None:
+    # Retained logic: the finished B passes A's remaining work on to C, so A drives C
+    # and both are on the remaining critical path; B is not.
+    p = progressed().with_activity(pt.Activity(id="B", duration=5,
+                                               actual_start=pendulum.Date(2024, 1, 2),
+                                               actual_finish=pendulum.Date(2024, 1, 3)))
+    s = pt.schedule(p)
+    assert s.critical_path() == ["A", "C"]
+    assert [a for a in "ABC" if s[a]["critical"]] == ["A", "C"]
+    # Progress override: C no longer waits for A; it starts at the data date.
+    s = pt.schedule(p, progress="progress_override")
+    assert s.critical_path() == ["C"]
+    assert s["C"]["early_start"] == s.data_date
+
+
+def test_critical_path_of_finished_work_is_empty() -> None:
+    acts = [pt.Activity(id="A", duration=2, actual_start=pendulum.Date(2024, 1, 1),
+                        actual_finish=pendulum.Date(2024, 1, 2)),
+            pt.Activity(id="B", duration=1, actual_start=pendulum.Date(2024, 1, 3),
+                        actual_finish=pendulum.Date(2024, 1, 3))]
+    p = pt.Project(id="done", start=START, calendar="7d", activities=acts,
+                   links=[pt.Link(pred="A", succ="B")], data_date=pendulum.Date(2024, 1, 5))
+    s = pt.schedule(p)
+    assert not s.critical.any()
+    assert s.critical_path() == []
+
+
+def test_renhe_road_critical_path_is_the_work_still_to_do() -> None:
+    # At the 2022-12-15 data date the land, permits and the start of the contract are
+    # done and the Weihai Road piles are under way; the path runs from them to handover.
+    s = pt.schedule(pt.load("examples/renhe-road.yaml"))
+    path = s.critical_path()
+    assert path[0] == "piles-weihai-road" and path[-1] == "project-complete"
+    assert all(s[a]["status"] != "finished" for a in path)
+    assert set(path) == {a for a in s.ids if s[a]["critical"]}
+    assert s[path[0]]["early_start"].date() == s.data_date.date()
+    assert s[path[-1]]["early_finish"] == s.finish
+
+
 def test_float_measured_on_the_project_calendar() -> None:
     """``a`` (2 days on 7d) finishes Wed Jan 3 00:00; the project (standard, Mon-Fri 8-17,
     8 h a day) finishes Fri Jan 12 17:00 with ``b``; ``e`` is 2 elapsed days."""
@@ -781,3 +855,35 @@ def test_empty_project() -> None:
     s = pt.schedule(pt.Project(id="e", start=START))
     assert len(s) == 0 and s.to_records() == [] and s.critical_path() == []
     assert s.finish == at(2024, 1, 1)
+
+
+# =========================================================================== split tasks
+
+
+def _split_project(splits: list[pt.Split], **progress: Any) -> pt.Project:
+    return pt.Project(id="s", start=START, calendar="standard", data_date=at(2024, 1, 8),
+                      activities=[pt.Activity(id="a", duration=10, splits=splits, **progress),
+                                  pt.Activity(id="b", duration=1)],
+                      links=[pt.Link(pred="a", succ="b")])
+
+
+def test_splits_lengthen_the_span_by_their_pauses():
+    s = pt.schedule(_split_project([pt.Split(2, 3), pt.Split(6, 1)]))
+    plain = pt.schedule(_split_project([]).replace(activities=[
+        pt.Activity(id="a", duration=14), pt.Activity(id="b", duration=1)]))
+    for field in ("early_start", "early_finish", "late_start", "late_finish", "total_float"):
+        assert s["a"][field] == plain["a"][field], field
+        assert s["b"][field] == plain["b"][field], field
+    assert s["a"]["duration"] == 10  # the work is unchanged
+
+
+def test_in_progress_splits_count_only_pauses_ahead():
+    # 4 of 10 days done: the pause after 2 days is behind, the one after 7 ahead.
+    started = {"actual_start": at(2024, 1, 2, 8), "remaining_duration": 6}
+    s = pt.schedule(_split_project([pt.Split(2, 3), pt.Split(7, 2)], **started))
+    plain = pt.schedule(_split_project([], **{**started, "remaining_duration": 8}))
+    assert s["a"]["early_finish"] == plain["a"]["early_finish"]
+    by_percent = pt.schedule(_split_project([pt.Split(2, 3), pt.Split(7, 2)],
+                                            actual_start=at(2024, 1, 2, 8),
+                                            percent_complete=40))
+    assert by_percent["a"]["early_finish"] == plain["a"]["early_finish"]

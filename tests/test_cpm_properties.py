@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+import attrs
 import networkx as nx
 import numpy as np
 import pendulum
@@ -207,3 +208,25 @@ def test_float_on_the_project_calendar_counts_its_working_time(
     if all(G.nodes[v].get("calendar", calendar) == calendar for v in G):
         np.testing.assert_array_equal(s.total_float_minutes, own.total_float_minutes)
         np.testing.assert_array_equal(s.free_float_minutes, own.free_float_minutes)
+
+
+@given(networks(calendars=("standard", "7d", "cn")), st.data())
+def test_splits_schedule_like_a_duration_plus_pauses(G: nx.MultiDiGraph, data: Any) -> None:
+    # Not started, a split activity spans its work plus its pauses.
+    p = build(G, calendar="standard")
+    acts = []
+    longer = []
+    for act in p.activities:
+        if act.duration >= 2 and data.draw(st.booleans()):
+            after = data.draw(st.integers(1, int(act.duration) - 1))
+            pause = data.draw(st.integers(1, 5))
+            acts.append(attrs.evolve(act, splits=[pt.Split(after, pause)]))
+            longer.append(attrs.evolve(act, duration=act.duration + pause))
+        else:
+            acts.append(act)
+            longer.append(act)
+    split_s = pt.schedule(p.replace(activities=acts))
+    plain_s = pt.schedule(p.replace(activities=longer))
+    for field in ("early_start", "early_finish", "late_start", "late_finish"):
+        assert np.array_equal(getattr(split_s, f"{field}_minutes"),
+                              getattr(plain_s, f"{field}_minutes")), field

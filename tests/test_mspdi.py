@@ -390,11 +390,12 @@ def test_written_file_is_plain_mspdi():
 
 # Element order of the Project 2007 schema (mspdi_pj12.xsd) for what the writer emits.
 PROJECT_ORDER = ["SaveVersion", "Name", "Title", "ScheduleFromStart", "StartDate",
-                 "CriticalSlackLimit", "CalendarUID", "DefaultStartTime", "DefaultFinishTime",
-                 "MinutesPerDay", "MinutesPerWeek", "DaysPerMonth", "DurationFormat",
-                 "HonorConstraints", "StatusDate", "ExtendedAttributes", "Calendars", "Tasks"]
+                 "CriticalSlackLimit", "CurrencyCode", "CalendarUID", "DefaultStartTime",
+                 "DefaultFinishTime", "MinutesPerDay", "MinutesPerWeek", "DaysPerMonth",
+                 "DurationFormat", "HonorConstraints", "StatusDate", "ExtendedAttributes",
+                 "Calendars", "Tasks"]
 TASK_ORDER = ["UID", "ID", "Name", "Type", "IsNull", "WBS", "OutlineNumber", "OutlineLevel",
-              "Start", "Finish", "Duration", "DurationFormat", "Estimated", "Milestone",
+              "Start", "Finish", "Duration", "DurationFormat", "Resume", "Estimated", "Milestone",
               "Summary", "PercentComplete", "ActualStart", "ActualFinish", "RemainingDuration",
               "ConstraintType", "CalendarUID", "ConstraintDate", "Deadline", "Notes",
               "PredecessorLink", "ExtendedAttribute"]
@@ -563,3 +564,68 @@ def test_cli_export_and_import(tmp_path):
     result = runner.invoke(cli, ["import", str(bad), "-o", str(back)])
     assert result.exit_code == 1
     assert "refused" in result.output and "Traceback" not in result.output
+
+
+# =========================================================================== split tasks
+
+
+def _assignment(task_uid: int, periods: list[tuple[str, str, str | None]]) -> str:
+    rows = "".join(
+        f"<TimephasedData><Type>1</Type><UID>1</UID><Start>{a}</Start><Finish>{b}</Finish>"
+        f"<Unit>2</Unit>{'' if v is None else f'<Value>{v}</Value>'}</TimephasedData>"
+        for a, b, v in periods)
+    return (f"<Assignment><UID>{task_uid}</UID><TaskUID>{task_uid}</TaskUID>"
+            f"<ResourceUID>-65535</ResourceUID>{rows}</Assignment>")
+
+
+def _day(d: int, value: str | None) -> tuple[str, str, str | None]:
+    return (f"2024-03-{d:02d}T08:00:00", f"2024-03-{d + 1:02d}T08:00:00", value)
+
+
+def test_split_read_from_timephased_work():
+    # Mon 4 .. Tue 5 work, Wed 6 - Thu 7 idle (two working days), Fri 8 work,
+    # Sat/Sun no value, Mon 11 idle, Tue 12 work: 24 h of work, two pauses.
+    days = [_day(4, "PT8H0M0S"), _day(5, "PT8H0M0S"), _day(6, "PT0H0M0S"),
+            _day(7, "PT0H0M0S"), _day(8, "PT8H0M0S"), _day(9, None), _day(10, None),
+            _day(11, "PT0H0M0S"), _day(12, "PT8H0M0S"), _day(13, "PT0H0M0S")]
+    xml = doc(task(1, duration="PT32H0M0S"),
+              extra="").replace(b"</Tasks>", b"</Tasks><Assignments>"
+                                + _assignment(1, days).encode() + b"</Assignments>")
+    act = read_mspdi(xml).activity(1)
+    # The trailing idle day (13th) is after the last work: not a split.
+    assert act.splits == (pt.Split(after=16, pause=16), pt.Split(after=24, pause=8))
+    s = pt.schedule(read_mspdi(xml))
+    # 32 h of work + 24 h of pauses = 7 working days: the end of the last work (Tue 12).
+    assert s[1]["early_finish"] == pendulum.datetime(2024, 3, 12, 17, tz=TZ)
+
+
+def test_splits_skip_idle_time_another_assignment_works():
+    days = [_day(4, "PT8H0M0S"), _day(5, "PT0H0M0S"), _day(6, "PT8H0M0S")]
+    other = [_day(5, "PT8H0M0S")]
+    xml = doc(task(1, duration="PT24H0M0S")).replace(
+        b"</Tasks>", b"</Tasks><Assignments>" + _assignment(1, days).encode()
+        + _assignment(1, other).replace("<UID>1</UID>", "<UID>2</UID>", 1).encode()
+        + b"</Assignments>")
+    assert read_mspdi(xml).activity(1).splits == ()
+
+
+def test_unreadable_timephased_times_drop_that_tasks_splits_only():
+    days = [_day(4, "PT8H0M0S"), ("2024-03-05T08:-0:00", "2024-03-06T08:00:00", "PT0H0M0S"),
+            _day(6, "PT8H0M0S")]
+    xml = doc(task(1, duration="PT16H0M0S")).replace(
+        b"</Tasks>", b"</Tasks><Assignments>" + _assignment(1, days).encode()
+        + b"</Assignments>")
+    p = read_mspdi(xml)
+    assert p.activity(1).splits == ()
+    assert p.attrs["timephased_unreadable"] == [1]
+
+
+def test_sample_split_tasks(data_dir):
+    # Worked out by hand from the file's timephased work (8 h days, Mon-Fri):
+    # task 1 works 21, 22, 25, 26 Sep (32 h), idles 27-29 Sep (24 h), then 48 h;
+    # task 2 works 24 h, idles 26-27 Sep (16 h), works 40 h, idles 5, 6 and 9 Oct
+    # (24 h: no work over the weekend between), then 56 h.
+    p = read_mspdi(data_dir / "mspdi" / "mpxj-mspdisplittask.xml")
+    assert p.activity(1).splits == (pt.Split(32, 24),)
+    assert p.activity(2).splits == (pt.Split(24, 16), pt.Split(64, 24))
+    assert _round_trip(p) == p

@@ -29,6 +29,7 @@ from projtrack._model import (
     Party,
     Project,
     ScheduleOptions,
+    Split,
 )
 from projtrack._plugins import (
     FileFormat,
@@ -105,6 +106,7 @@ __all__ = [
     "Schedule",
     "ScheduleError",
     "ScheduleOptions",
+    "Split",
     "UnknownReferenceError",
     "ValidationError",
     "WorkCalendar",

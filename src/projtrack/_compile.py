@@ -36,9 +36,10 @@ _calendar = attrgetter("calendar")
 _duration = attrgetter("duration")
 _duration_unit = attrgetter("duration_unit")
 _special = attrgetter(
-    "constraints", "actual_start", "remaining_duration", "percent_complete", "milestone_type"
+    "constraints", "actual_start", "remaining_duration", "percent_complete", "milestone_type",
+    "splits",
 )
-_PLAIN = ((), None, None, None, None)
+_PLAIN = ((), None, None, None, None, ())
 _type = attrgetter("type")
 _lag = attrgetter("lag")
 _lag_unit = attrgetter("lag_unit")
@@ -120,7 +121,7 @@ class Compiled:
             self.dur_unit = np.fromiter(map(UNIT_CODES.__getitem__, units), dtype=np.int8,
                                         count=n)[order]
         # Activities with anything beyond a plain duration (constraints,
-        # progress, a milestone type) are handled one by one.
+        # progress, a milestone type, splits) are handled one by one.
         special = np.fromiter(map(ne, map(_special, acts), repeat(_PLAIN)), dtype=np.bool_,
                               count=n)
         self.sparse = np.sort(self.rank[np.nonzero(special)[0]])

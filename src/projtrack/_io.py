@@ -33,6 +33,7 @@ from projtrack._model import (
     Party,
     Project,
     ScheduleOptions,
+    Split,
 )
 from projtrack._time import DEFAULT_TIMEZONE, format_when, parse_date, parse_iso_with_zone
 from projtrack.exceptions import FileFormatError, ProjtrackError
@@ -459,6 +460,17 @@ class _Reader:
                 most_likely=self.number(est, "most_likely", est_path),
                 pessimistic=self.number(est, "pessimistic", est_path),
             )
+        splits = []
+        for j, item in enumerate(self.sequence(data.get("splits"), (*path, "splits"), "splits")):
+            split_path = (*path, "splits", j)
+            sdata = self.mapping(item, split_path, "a split {after: ..., pause: ...}")
+            self.fields(sdata, split_path, _SPLIT_KEYS, required=tuple(sorted(_SPLIT_KEYS)))
+            splits.append(self.build(
+                Split,
+                split_path,
+                after=self.number(sdata, "after", split_path),
+                pause=self.number(sdata, "pause", split_path),
+            ))
         act = self.build(
             Activity,
             path,
@@ -483,6 +495,7 @@ class _Reader:
             resume=self.when(data, "resume", path),
             remaining_duration=remaining,
             percent_complete=self.number(data, "percent_complete", path),
+            splits=splits,
             estimated=self.boolean(data, "estimated", path, False),
             description=self.text(data, "description", path) or "",
             attrs=self.meta(data, path),
@@ -723,9 +736,10 @@ _ACTIVITY_KEYS = frozenset(
         "id", "name", "name_zh", "kind", "duration", "duration_unit", "calendar", "stage", "wbs",
         "party", "constraints", "estimate", "agency", "time_limit", "outcome",
         "milestone_type", "actual_start", "actual_finish", "resume", "remaining_duration",
-        "percent_complete", "estimated", "description", "attrs", "links",
+        "percent_complete", "splits", "estimated", "description", "attrs", "links",
     }
 )
+_SPLIT_KEYS = frozenset({"after", "pause"})
 _LINK_KEYS = frozenset({"pred", "type", "lag"})
 _CONSTRAINT_KEYS = frozenset({"type", "date"})
 _ESTIMATE_KEYS = frozenset({"optimistic", "most_likely", "pessimistic"})
@@ -799,6 +813,8 @@ def _activity_dict(act: Activity, links: list[Link]) -> dict[str, Any]:
         out["resume"] = format_when(act.resume)
     _put(out, "remaining_duration", act.remaining_duration)
     _put(out, "percent_complete", act.percent_complete)
+    if act.splits:
+        out["splits"] = [{"after": s.after, "pause": s.pause} for s in act.splits]
     _put(out, "estimated", act.estimated, False)
     _put(out, "description", act.description, "")
     if act.attrs:
@@ -1111,7 +1127,27 @@ def save(project: Project, path: str | os.PathLike[str], *, format: str | None =
         return
     fmt = _detect_format(format, name)
     text = dumps(project, format=fmt)
-    data = text.encode("utf-8")
+    write_atomic(name, text.encode("utf-8"))
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk
+    and renamed over ``path``. The file keeps the old file's permissions, or
+    gets the usual ones (``0o666`` less the umask) when it is new. On any
+    error the temporary file is removed and ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> write_atomic(target, b"one")
+    >>> write_atomic(target, b"two")
+    >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    (b'two', ['out.txt'])
+    """
+    name = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(name))
     fd, tmp = tempfile.mkstemp(prefix=".projtrack-", suffix=".tmp", dir=folder)
     try:

@@ -49,6 +49,7 @@ __all__ = [
     "Party",
     "Project",
     "ScheduleOptions",
+    "Split",
 ]
 
 ActivityId: TypeAlias = "str | int"
@@ -149,7 +150,12 @@ def _as_instant(value: When, tz: str) -> pendulum.DateTime:
 
 
 def _before(a: When, b: When) -> bool:
-    """Whether ``a`` is before ``b``: instants if both have a time, else calendar days."""
+    """Whether ``a`` is before ``b``: instants if both have a time, else calendar days.
+
+    A date-only value stands for its whole day (the scheduler reads a date-only start
+    as the start of the day and a date-only finish as its end), so a date and an
+    instant on the same day (the instant's own local day) are never in conflict.
+    """
     if isinstance(a, _dt.datetime) and isinstance(b, _dt.datetime):
         return pendulum.instance(a) < pendulum.instance(b)
     day_a = a.date() if isinstance(a, _dt.datetime) else a
@@ -236,6 +242,41 @@ class Estimate:
             )
 
 
+@frozen
+class Split:
+    """A pause in an activity's work (MS Project's split task).
+
+    After ``after`` of work the activity stops for ``pause`` of working time
+    on its own calendar, then goes on. Both are in the activity's duration
+    unit. A split lengthens the activity's span, not its work: the CPM passes
+    schedule ``duration`` plus the pauses still ahead of the remaining work.
+
+    Examples
+    --------
+    >>> Split(after=4, pause=3)
+    Split(after=4, pause=3)
+    >>> Split(after=0, pause=3)
+    Traceback (most recent call last):
+    ...
+    projtrack.exceptions.ValidationError: after: must be above 0 (a pause before any work is a later start: use a constraint), got 0
+    """
+
+    after: float
+    pause: float
+
+    def __attrs_post_init__(self) -> None:
+        _check_number(self.after, "after")
+        _check_number(self.pause, "pause")
+        if self.after <= 0:
+            raise ValidationError(
+                "must be above 0 (a pause before any work is a later start: use a "
+                f"constraint), got {self.after:g}",
+                field="after",
+            )
+        if self.pause <= 0:
+            raise ValidationError(f"must be above 0, got {self.pause:g}", field="pause")
+
+
 @frozen(kw_only=True)
 class Activity:
     """One node of the project graph: a task, an approval or a milestone.
@@ -275,6 +316,9 @@ class Activity:
         In-progress activities only: when the remaining work resumes (MS
         Project's ``Resume``). The remaining work is scheduled from the later of
         the data date and this instant. Not before ``actual_start``.
+    splits
+        Pauses inside the work (:class:`Split`), in order, each strictly
+        inside the duration. Not for milestones.
     estimated
         ``True`` when the dates recorded on this activity are estimates.
     description, attrs
@@ -313,6 +357,7 @@ class Activity:
     remaining_duration: float | None = None
     percent_complete: float | None = None
     resume: When | None = None
+    splits: tuple[Split, ...] = field(default=(), converter=tuple)
     estimated: bool = False
     description: str = ""
     attrs: dict[str, Any] = field(factory=dict, converter=_freeze_meta, hash=False)
@@ -392,7 +437,7 @@ class Activity:
         if (
             self.actual_start is not None
             and self.actual_finish is not None
-            and _as_instant(self.actual_finish, "UTC") < _as_instant(self.actual_start, "UTC")
+            and _before(self.actual_finish, self.actual_start)
         ):
             raise ValidationError(
                 f"actual_finish {self.actual_finish} is before actual_start {self.actual_start}",
@@ -414,6 +459,8 @@ class Activity:
                 )
         if self.remaining_duration is not None:
             _check_number(self.remaining_duration, "remaining_duration")
+        if self.splits:
+            self._check_splits()
         if self.percent_complete is not None:
             _check_number(self.percent_complete, "percent_complete")
             if self.percent_complete > 100:
@@ -422,6 +469,41 @@ class Activity:
                 )
         if not isinstance(self.estimated, bool):
             raise ValidationError(f"{self.estimated!r} is not true/false", field="estimated")
+
+    def _check_splits(self) -> None:
+        if self.kind == "milestone":
+            raise ValidationError("a milestone has no work to split; remove splits",
+                                  field="splits")
+        previous = 0.0
+        for i, split in enumerate(self.splits):
+            if not isinstance(split, Split):
+                raise ValidationError(f"{split!r} is not a Split", field=f"splits[{i}]")
+            if split.after <= previous:
+                raise ValidationError(
+                    f"after {split.after:g} is not after the previous split's "
+                    f"{previous:g}; list splits in order of work done",
+                    field=f"splits[{i}].after",
+                )
+            if split.after >= self.duration:
+                raise ValidationError(
+                    f"after {split.after:g} is not inside the duration {self.duration:g}; a "
+                    "split pauses the work between its start and its finish",
+                    field=f"splits[{i}].after",
+                )
+            previous = split.after
+
+    def pauses_ahead(self, done: float = 0.0) -> float:
+        """Total pause still ahead once ``done`` of the work is done.
+
+        In the activity's duration unit; a pause exactly at ``done`` is ahead.
+
+        Examples
+        --------
+        >>> a = Activity(id=1, duration=10, splits=[Split(2, 3), Split(6, 1)])
+        >>> a.pauses_ahead(), a.pauses_ahead(2), a.pauses_ahead(5), a.pauses_ahead(7)
+        (4, 4, 1, 0)
+        """
+        return sum(s.pause for s in self.splits if s.after >= done)
 
     @property
     def is_milestone(self) -> bool:

@@ -362,10 +362,16 @@ def _explain_mspdi(cmp: _Comparison, act: Any, row: dict[str, Any], field: str, 
         return "model", (f"the duration has seconds ({act.duration:g} h); projtrack "
                          "schedules in whole minutes")
     span = _working_hours(cal, row["early_start"], row["early_finish"])
-    if span is not None and act.duration_unit == "h" and span - act.duration > 1e-6 \
+    pauses = act.pauses_ahead()
+    if span is not None and act.duration_unit == "h" and span - act.duration - pauses > 1e-6 \
             and act.actual_start is None:
-        return "model", (f"split task: MS Project's early dates span {span:g} working hours "
-                         f"for a {act.duration:g} h duration (splits are not in the model)")
+        text = (f"split task: MS Project's early dates span {span:g} working hours for "
+                f"{act.duration:g} h of work and {pauses:g} h of pauses read from the "
+                "timephased data")
+        if act.id in cmp.project.attrs.get("timephased_unreadable", ()):
+            return "model", text + " (MS Project wrote unreadable times there, so the "\
+                "splits of this task are not known)"
+        return "unexplained", text
     if field in ("late_start", "late_finish", "total_float") and cmp.succs.get(act.id, 0) == 0 \
             and finish is not None and row["late_finish"] is not None:
         pcal = cal or cmp.project_calendar()

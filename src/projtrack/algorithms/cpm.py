@@ -36,7 +36,7 @@ from projtrack._worktime import DAY, CalendarTable, HorizonOverflow, to_minutes
 from projtrack.exceptions import ValidationError
 
 if TYPE_CHECKING:
-    from projtrack._model import Project
+    from projtrack._model import Activity, Project
     from projtrack._schedule import Schedule
 
 __all__ = ["schedule"]
@@ -230,6 +230,8 @@ class _Run:
         self.actual_start = np.full(n, NONE, dtype=np.int64) if progress else _const(n, NONE)
         self.actual_finish = np.full(n, NONE, dtype=np.int64) if progress else _const(n, NONE)
         self.remaining_value: dict[int, tuple[float | None, float | None]] = {}
+        #: Activities with splits (pauses lengthen the span, not the work).
+        self.split_acts: dict[int, Activity] = {}
         cons: list[tuple[int, str, int]] = []
         #: In-progress activities whose remaining work resumes later: minutes.
         resume: dict[int, int] = {}
@@ -246,6 +248,8 @@ class _Run:
                     if act.resume is not None:
                         resume[p] = to_minutes(act.resume, tz, origin)
             self.remaining_value[p] = (act.remaining_duration, act.percent_complete)
+            if act.splits:
+                self.split_acts[p] = act
             for con in act.constraints:
                 if con.type == "as_late_as_possible":
                     cons.append((p, con.type, 0))
@@ -355,6 +359,22 @@ class _Run:
                     planned[p] = rem * factor[p]
                 elif pct is not None and self.status[p] == IN_PROGRESS:
                     planned[p] = planned[p] * (1.0 - pct / 100.0)
+        for p, act in self.split_acts.items():
+            if self.status[p] == FINISHED:
+                continue
+            # Work done so far, in the activity's unit, and the pauses still ahead.
+            total = float(value[p])
+            rem, pct = self.remaining_value[p]
+            if self.status[p] == NOT_STARTED:
+                done = 0.0
+            elif rem is not None:
+                done = float(act.duration) - rem
+            elif pct is not None:
+                done = float(act.duration) * pct / 100.0
+            else:
+                done = 0.0
+            ahead = sum(s.pause for s in act.splits if done <= s.after < total)
+            planned[p] = planned[p] + ahead * factor[p]
         out: np.ndarray = np.rint(planned).astype(np.int64)
         return out
 

@@ -26,7 +26,12 @@ Reading (:func:`read_mspdi`):
   with ``attrs["manual"] = True``.
 
 Writing (:func:`write_mspdi`) produces a Project 2007 schema file
-(``SaveVersion`` 12) that MS Project and ProjectLibre open. Whatever MSPDI
+(``SaveVersion`` 12) that MS Project and ProjectLibre open (checked by reading
+the files back with MPXJ, ProjectLibre's importer, in ``tests/test_mspdi_mpxj.py``).
+Plain dates get the default start time (08:00) in start fields and the default
+finish time (17:00) in finish fields, as MS Project does for a date typed
+without a time; finished activities are 100 % complete; the currency code,
+which the schema requires, is ``CNY`` (projtrack keeps no costs). Whatever MSPDI
 cannot say exactly (Chinese names, approvals, parties, string ids,
 ``hours_per_day``, events...) rides along as JSON in the ``Text1`` custom
 field, aliased ``projtrack``, so that :func:`read_mspdi` gives back a
@@ -36,9 +41,11 @@ between, the edited XML values win over the stored ones.
 
 from __future__ import annotations
 
+import bisect
 import calendar as _calendar
 import contextlib
 import datetime as _dt
+import gc
 import hashlib
 import json
 import math
@@ -46,9 +53,10 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder
 
+import attrs
 import pendulum
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
@@ -62,6 +70,7 @@ from projtrack._model import (
     Link,
     Project,
     ScheduleOptions,
+    Split,
 )
 from projtrack._time import DEFAULT_TIMEZONE, check_timezone
 from projtrack.exceptions import FileFormatError, ImportFormatError, ProjtrackError
@@ -831,7 +840,7 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
     if not attrs["schedule_from_start"]:
         must_finish = r.when(root, "FinishDate", "Project")
     try:
-        return Project(
+        project = Project(
             id=ident,
             name=title,
             start=pendulum.Date(start_date.year, start_date.month, start_date.day),
@@ -846,13 +855,127 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
             attrs=attrs,
         )
     except ProjtrackError as exc:
-        m = re.match(r"(activities|links)\[(\d+)\]", exc.field or "")
-        if m:
-            index = int(m.group(2))
-            table = lines if m.group(1) == "activities" else link_lines
-            if index < len(table):
-                raise Where(file, table[index], "Tasks/Task").relocate(exc) from None
-        raise Where(file, 1, "Project").relocate(exc) from None
+        _relocate(exc, file, lines, link_lines)
+    return _with_splits(r, project)
+
+
+def _relocate(exc: ProjtrackError, file: str, lines: list[int | None], link_lines: list[int]
+              ) -> NoReturn:
+    """Re-raise a model error at the XML line of the activity or link it names."""
+    m = re.match(r"(activities|links)\[(\d+)\]", exc.field or "")
+    if m:
+        index = int(m.group(2))
+        table = lines if m.group(1) == "activities" else link_lines
+        if index < len(table):
+            raise Where(file, table[index], "Tasks/Task").relocate(exc) from None
+    raise Where(file, 1, "Project").relocate(exc) from None
+
+
+def _work_periods(r: _Reader
+                  ) -> tuple[dict[int, list[tuple[_dt.datetime, _dt.datetime, float]]], set[int]]:
+    """Remaining-work periods (``TimephasedData`` type 1) of each task's assignments.
+
+    A period with a ``Value`` of zero is working time on which the resource
+    does no work: inside a task, that is a split. Periods without a value
+    are non-working time and carry no information. Also returns the tasks
+    with an unreadable period: MS Project itself sometimes writes times such
+    as ``17:-0:00`` there, and timephased data is only a view of the
+    schedule, so such a task keeps no splits rather than failing the file.
+    """
+    out: dict[int, list[tuple[_dt.datetime, _dt.datetime, float]]] = {}
+    unreadable: set[int] = set()
+    block = r.doc.root.find("Assignments")
+    for asg in (block.findall("Assignment") if block is not None else []):
+        data = asg.findall("TimephasedData")
+        if not data:
+            continue
+        task = r.integer(asg, "TaskUID", "Assignments/Assignment")
+        if task is None:
+            continue
+        path = f"Assignments/Assignment[TaskUID={task}]/TimephasedData"
+        for td in data:
+            if _text(td, "Type") != "1":
+                continue
+            try:
+                value = r.seconds(td, "Value", path)
+                start, finish = r.local(td, "Start", path), r.local(td, "Finish", path)
+            except ImportFormatError:
+                unreadable.add(task)
+                continue
+            if value is None or start is None or finish is None or finish <= start:
+                continue
+            out.setdefault(task, []).append((start, finish, value))
+    return out, unreadable
+
+
+def _gaps(periods: list[tuple[_dt.datetime, _dt.datetime, float]]
+          ) -> list[tuple[_dt.datetime, _dt.datetime]]:
+    """Spans with no work on any assignment, strictly between work (wall clock)."""
+    work: list[list[_dt.datetime]] = []  # union of the work periods, in order
+    for a, b, _ in sorted(p for p in periods if p[2] > 0):
+        if work and a <= work[-1][1]:
+            work[-1][1] = max(work[-1][1], b)
+        else:
+            work.append([a, b])
+    if not work:
+        return []
+    starts = [a for a, _ in work]
+    gaps: list[tuple[_dt.datetime, _dt.datetime]] = []
+    for a, b, _ in sorted(p for p in periods if p[2] == 0):
+        k = bisect.bisect_right(starts, a) - 1  # the last work span starting at or before a
+        if k < 0 or k + 1 >= len(work) or work[k][1] > a or starts[k + 1] < b:
+            continue  # before the first work, after the last, or overlapping work
+        if gaps and bisect.bisect_left(starts, gaps[-1][1]) > k:
+            gaps[-1] = (gaps[-1][0], b)  # no work since the previous idle span: one pause
+        else:
+            gaps.append((a, b))
+    return gaps
+
+
+def _with_splits(r: _Reader, project: Project) -> Project:
+    """Read split tasks from the assignments' timephased work (MS Project keeps splits there)."""
+    periods, unreadable = _work_periods(r)
+    if unreadable:
+        project = project.replace(attrs={**project.attrs,
+                                         "timephased_unreadable": sorted(unreadable)})
+    if not periods:
+        return project
+    from projtrack.calendars import get_calendar
+
+    changed: dict[Any, Activity] = {}
+    tz = project.timezone
+    for act in project.activities:
+        rows = periods.get(act.id) if isinstance(act.id, int) else None
+        if not rows or act.id in unreadable or act.actual_finish is not None or act.duration_unit != "h":
+            continue
+        gaps = _gaps(rows)
+        if not gaps:
+            continue
+        cal = get_calendar(act.calendar, project)
+        begin = local_datetime(min(a for a, _, v in rows if v > 0), tz)
+        done = 0.0
+        if act.actual_start is not None:
+            if act.remaining_duration is None:
+                continue
+            done = float(act.duration) - float(act.remaining_duration)
+        splits: list[Split] = []
+        paused = 0.0
+        for a, b in gaps:
+            ga, gb = local_datetime(a, tz), local_datetime(b, tz)
+            pause = cal.working_between(ga, gb).total_seconds() / 3600
+            after = done + cal.working_between(begin, ga).total_seconds() / 3600 - paused
+            paused += pause
+            if pause <= 0:
+                continue
+            if not (splits[-1].after if splits else 0) < after < act.duration:
+                splits = []  # the periods do not add up to this task's work: ignore them
+                break
+            splits.append(Split(after=round(after, 6), pause=round(pause, 6)))
+        if splits:
+            changed[act.id] = attrs.evolve(act, splits=splits)
+    if not changed:
+        return project
+    return project.replace(activities=[changed.get(a.id, a) for a in project.activities])
 
 
 def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[int, str],
@@ -1296,13 +1419,14 @@ def stored_results(path: str | os.PathLike[str] | bytes, *, timezone: str = DEFA
 
 
 def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
+    # Printable text has none of the characters XML refuses (the usual case: no regex).
+    return text if text.isprintable() else _INVALID_XML.sub("\ufffd", text)
 
 
 def _sub(parent: Element, tag: str, value: Any) -> Element:
     elem = SubElement(parent, tag)
     if value is not None:
-        elem.text = _clean(str(value))
+        elem.text = str(value) if type(value) is int else _clean(str(value))
     return elem
 
 
@@ -1343,11 +1467,14 @@ def _builtin_as_calendar(name: str, project: Project) -> Calendar:
     exceptions: list[CalendarException] = []
     span = work.defined_range
     if span is not None and work.holiday_source is not None:
+        # Holidays on days off are listed too: a calendar based on this one may work them.
+        every_day = get_calendar(Calendar(name=f"{name}-every-day", base=name,
+                                          work_week=[((0, 1440),)] * 7), project)
         first, last = span
         day = first
         while day <= last:
             periods = work.working_periods(day)
-            if periods != week[day.weekday()]:
+            if periods != week[day.weekday()] or not every_day.working_periods(day):
                 exceptions.append(CalendarException(start=day, hours=periods))
             day = day.add(days=1)
     return Calendar(name=name, work_week=week, exceptions=exceptions,
@@ -1377,6 +1504,9 @@ def _calendar_minutes_per_day(project: Project, name: str | None) -> int:
         return 480
 
 
+_FORMAT_CODES = {"d": 7, "h": 5, "ed": 8, "eh": 6}
+
+
 def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[int, Element]]:
     tz = project.timezone
     root = Element("Project", {"xmlns": NS})
@@ -1388,6 +1518,7 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
     _sub(root, "StartDate", f"{project.start.isoformat()}T08:00:00")
     critical = project.options.critical_float
     _sub(root, "CriticalSlackLimit", int(critical) if critical == int(critical) else 0)
+    _sub(root, "CurrencyCode", "CNY")  # required by the schema since Project 2007
     cal_models = [*(_builtin_as_calendar(n, project) for n in _needed_builtins(project)),
                   *project.calendars]
     cal_uid = {c.name: i for i, c in enumerate(cal_models, start=1)}
@@ -1456,11 +1587,14 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
     for link in project.links:
         by_succ.setdefault(link.succ, []).append(link)
     start_text = f"{project.start.isoformat()}T08:00:00"
+    cal_mpds: dict[str | None, int] = {}  # calendar look-ups once per calendar, not per task
     for n, act in enumerate(project.activities, start=1):
         te = SubElement(tasks, "Task")
         uid = uids[act.id]
         elems[uid] = te
-        cal_mpd = _calendar_minutes_per_day(project, act.calendar)
+        cal_mpd = cal_mpds.get(act.calendar)
+        if cal_mpd is None:
+            cal_mpd = cal_mpds[act.calendar] = _calendar_minutes_per_day(project, act.calendar)
         seconds = _seconds(act.duration, act.duration_unit, cal_mpd)
         _sub(te, "UID", uid)
         _sub(te, "ID", n)
@@ -1473,21 +1607,25 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         begin = (_local_text(act.actual_start, tz) if act.actual_start is not None
                  else start_text)
         _sub(te, "Start", begin)
-        _sub(te, "Finish", _local_text(act.actual_finish, tz) if act.actual_finish is not None
-             else begin)
+        # A plain finish date is the end of its day, and no finish comes before its start.
+        finish = (max(_local_text(act.actual_finish, tz, end_of_day=True), begin)
+                  if act.actual_finish is not None else begin)
+        _sub(te, "Finish", finish)
         _sub(te, "Duration", _pt(seconds))
-        _sub(te, "DurationFormat", {"d": 7, "h": 5, "ed": 8, "eh": 6}[act.duration_unit])
+        _sub(te, "DurationFormat", _FORMAT_CODES[act.duration_unit])
+        if act.resume is not None:  # the schema's place: after Stop, before Estimated
+            _sub(te, "Resume", _local_text(act.resume, tz))
         _sub(te, "Estimated", 0)
         _sub(te, "Milestone", 1 if act.kind == "milestone" else 0)
         _sub(te, "Summary", 0)
         if act.percent_complete is not None:
             _sub(te, "PercentComplete", round(act.percent_complete))
+        elif act.actual_finish is not None:
+            _sub(te, "PercentComplete", 100)  # finished: 100 % complete, as MS Project has it
         if act.actual_start is not None:
             _sub(te, "ActualStart", _local_text(act.actual_start, tz))
         if act.actual_finish is not None:
-            _sub(te, "ActualFinish", _local_text(act.actual_finish, tz))
-        if act.resume is not None:
-            _sub(te, "Resume", _local_text(act.resume, tz))
+            _sub(te, "ActualFinish", finish)
         if act.remaining_duration is not None:
             _sub(te, "RemainingDuration",
                  _pt(_seconds(act.remaining_duration, act.duration_unit, cal_mpd)))
@@ -1511,7 +1649,7 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
             _sub(pl, "CrossProject", 0)
             lag_seconds = _seconds(link.lag, link.lag_unit, mpd)
             _sub(pl, "LinkLag", round(lag_seconds / 6))
-            _sub(pl, "LagFormat", {"d": 7, "h": 5, "ed": 8, "eh": 6}[link.lag_unit])
+            _sub(pl, "LagFormat", _FORMAT_CODES[link.lag_unit])
     return root, elems
 
 
@@ -1528,26 +1666,36 @@ _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&qu
                                "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
 
 
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
+
+
 def _serialize(root: Element) -> bytes:
     """The document as indented UTF-8 (elements with text or children only, as MSPDI is)."""
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n']
     append = out.append
+    needs_escape = _NEEDS_ESCAPE.search
 
-    def emit(elem: Element, pad: str) -> None:
-        attrs = "".join(f' {k}="{str(v).translate(_ATTR_ESCAPES)}"'
-                        for k, v in elem.attrib.items())
-        if len(elem):
-            append(f"{pad}<{elem.tag}{attrs}>\n")
-            inner = pad + "  "
-            for child in elem:
-                emit(child, inner)
-            append(f"{pad}</{elem.tag}>\n")
-        elif elem.text is None:
-            append(f"{pad}<{elem.tag}{attrs}/>\n")
-        else:
-            append(f"{pad}<{elem.tag}{attrs}>{elem.text.translate(_TEXT_ESCAPES)}</{elem.tag}>\n")
+    def emit(parent: Element | list[Element], pad: str) -> None:
+        # One call per parent, not per element: most elements are leaves with text.
+        inner = pad + "  "
+        for elem in parent:
+            tag = elem.tag
+            attrs = "".join(f' {k}="{str(v).translate(_ATTR_ESCAPES)}"'
+                            for k, v in elem.items()) if elem.items() else ""
+            if len(elem):
+                append(f"{pad}<{tag}{attrs}>\n")
+                emit(elem, inner)
+                append(f"{pad}</{tag}>\n")
+            else:
+                text = elem.text
+                if text is None:
+                    append(f"{pad}<{tag}{attrs}/>\n")
+                else:
+                    if needs_escape(text):
+                        text = text.translate(_TEXT_ESCAPES)
+                    append(f"{pad}<{tag}{attrs}>{text}</{tag}>\n")
 
-    emit(root, "")
+    emit([root], "")
     return "".join(out).encode("utf-8")
 
 
@@ -1591,29 +1739,62 @@ def mspdi_bytes(project: Project) -> bytes:
     """
     if not isinstance(project, Project):
         raise FileFormatError(f"{project!r} is not a Project", field="project")
+    with _gc_paused():
+        return _mspdi_bytes(project)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while millions of acyclic objects are made.
+
+    A large project makes millions of elements, dicts and strings; with the
+    collector running, each full collection walks all of them again (about
+    half the time of a 1e5-activity write). They form no reference cycles;
+    any cyclic garbage made meanwhile is collected once the collector resumes.
+    The previous state is restored, so a caller that disabled it keeps it off.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _mspdi_bytes(project: Project) -> bytes:
     uids = _uids(project)
     root, elems = _build_tree(project, uids)
-    plain = _serialize(root)
     try:
-        written_doc = _parse_fast(plain, "<written>") or _parse_xml(plain, "<written>")
-        view = _build_view(written_doc, project.timezone, native=False)
+        # The reader's view of the tree is its view of the serialized file: the
+        # tree holds the exact texts the file will hold (the root's namespace is
+        # an attribute here, which the reader never looks at).
+        view = _build_view(_Doc(root, {}, "<written>"), project.timezone, native=False)
     except ProjtrackError as exc:  # pragma: no cover - a writer bug, not a user error
         raise FileFormatError(f"the MSPDI writer produced a file it cannot read: {exc}") from exc
     try:
         original = _json_value(to_dict(project))
-        written = _json_value(to_dict(view))
+        written = to_dict(view)
+        view_acts = written.pop("activities", [])
+        written = _json_value(written)
+        orig_acts = original.get("activities", [])
+        # Only the activities whose view differs from the original need the JSON
+        # round trip and a diff. The original is already JSON data (string keys),
+        # so a view equal to it is equal after the round trip too.
+        changed = [i for i, (got, orig) in enumerate(zip(view_acts, orig_acts, strict=True))
+                   if got != orig]
+        changed_acts = _json_value([view_acts[i] for i in changed])
     except (TypeError, ValueError) as exc:
         raise FileFormatError(f"the project's attrs cannot be stored: {exc}",
                               field="attrs") from None
     top = _diff(written, original, skip=("activities",))
     overlays: dict[int, dict[str, Any]] = {0: {"v": _OVERLAY_VERSION, "tz": project.timezone,
                                                "o": top}}
-    view_acts = written.get("activities", [])
-    for orig, got, act in zip(original.get("activities", []), view_acts, project.activities,
-                              strict=True):
-        diff = _diff(got, orig)
+    for i, got in zip(changed, changed_acts, strict=True):
+        diff = _diff(got, orig_acts[i])
         if diff:
-            overlays[uids[act.id]] = {"v": _OVERLAY_VERSION, "o": diff}
+            overlays[uids[project.activities[i].id]] = {"v": _OVERLAY_VERSION, "o": diff}
     for uid, overlay in overlays.items():
         te = elems[uid]
         ext = Element("ExtendedAttribute")

@@ -42,6 +42,7 @@ from projtrack._model import (
     Party,
     Project,
     ScheduleOptions,
+    Split,
 )
 
 __all__ = [
@@ -234,6 +235,11 @@ def _activities(draw: st.DrawFn, id: Any, kinds: tuple[str, ...],
     if kind != "milestone" and draw(st.booleans()):
         points = sorted(draw(st.lists(durations(), min_size=3, max_size=3)))
         values["estimate"] = Estimate(*points)
+    if kind != "milestone" and values["duration"] > 0 and draw(st.integers(0, 3)) == 0:
+        # Pauses after a quarter, a half or three quarters of the work.
+        quarters = sorted(draw(st.sets(st.integers(1, 3), min_size=1, max_size=3)))
+        values["splits"] = [Split(values["duration"] * q / 4, draw(durations(min_value=0.5)))
+                            for q in quarters]
     if progress and draw(st.booleans()):
         start = draw(whens())
         values["actual_start"] = start

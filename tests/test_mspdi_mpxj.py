@@ -1,0 +1,410 @@
+"""MS Project XML written by projtrack, read back by MPXJ (what ProjectLibre imports with).
+
+Neither MS Project nor ProjectLibre runs here; ProjectLibre reads MS Project XML
+through MPXJ, whose MSPDI reader unmarshals the file with JAXB classes generated
+from Microsoft's MSPDI schema. Each written file is read by MPXJ in a separate
+process (``tests/mpxj_dump.py``, so the JVM never meets ``filterwarnings =
+error``) and what MPXJ read is compared with the projtrack project, value by
+value, converted independently of the writer:
+
+* the file passes MPXJ's strict read (``setIgnoreErrors(False)``), MPXJ ignored
+  nothing, and the elements follow the schema: known names, the schema's order
+  (``@XmlType(propOrder)`` of MPXJ's JAXB classes), required elements present,
+  integers where the schema wants integers;
+* every activity is a task with the UID ``write_mspdi`` documents, its name,
+  its duration in working (or elapsed) hours, milestone flag, constraint and
+  deadline, actual dates, percent complete and calendar;
+* every link is a predecessor link of the same type with the same lag in hours;
+* every calendar has the same working hours on every day from its first to its
+  last exception (MPXJ resolves base calendars, work weeks and exceptions).
+
+Plain dates are compared with MS Project's convention for a date typed without
+a time: the project's default start time (08:00) for start-like fields and its
+default finish time (17:00) for finish-like ones (``DefaultStartTime`` and
+``DefaultFinishTime``, read back by MPXJ).
+
+Without ``java`` on PATH the tests skip, except under ``CI=true`` where they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import projtrack as pt
+from projtrack.calendars import get_calendar
+from projtrack.conformance import find_data_dir
+from projtrack.exceptions import CalendarError
+from projtrack.testing.strategies import projects
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DUMP = HERE / "mpxj_dump.py"
+EXAMPLES = [ROOT / "examples" / "renhe-road.yaml",
+            *sorted((ROOT / "examples" / "shibei-portfolio").glob("*.yaml"))]
+_CONFORMANCE = find_data_dir()
+MSPDI_FILES = sorted((_CONFORMANCE / "mspdi").glob("*.xml")) if _CONFORMANCE else []
+
+#: MPXJ duration units -> (hours per unit, elapsed?); None: needs the project's day/week/month.
+_UNITS: dict[str, tuple[float | None, bool]] = {
+    "MINUTES": (1 / 60, False), "HOURS": (1, False), "DAYS": (None, False),
+    "WEEKS": (None, False), "MONTHS": (None, False), "YEARS": (None, False),
+    "ELAPSED_MINUTES": (1 / 60, True), "ELAPSED_HOURS": (1, True),
+    "ELAPSED_DAYS": (24, True), "ELAPSED_WEEKS": (168, True),
+    "ELAPSED_MONTHS": (720, True), "ELAPSED_YEARS": (8760, True),
+}
+_LINKS = {"FS": "FINISH_START", "SS": "START_START", "FF": "FINISH_FINISH", "SF": "START_FINISH"}
+#: projtrack constraint -> MPXJ ConstraintType (MSPDI has one constraint and a deadline).
+_CONSTRAINTS = {
+    "as_late_as_possible": "AS_LATE_AS_POSSIBLE",
+    "start_on": "MUST_START_ON", "mandatory_start": "MUST_START_ON",
+    "finish_on": "MUST_FINISH_ON", "mandatory_finish": "MUST_FINISH_ON",
+    "start_no_earlier_than": "START_NO_EARLIER_THAN",
+    "start_no_later_than": "START_NO_LATER_THAN",
+    "finish_no_earlier_than": "FINISH_NO_EARLIER_THAN",
+    "finish_no_later_than": "FINISH_NO_LATER_THAN",
+}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# --------------------------------------------------------------------------- MPXJ process
+
+
+class Mpxj:
+    """One ``mpxj_dump.py --serve`` process: the JVM starts once per test module."""
+
+    def __init__(self) -> None:
+        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(DUMP), "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.log, text=True, encoding="utf-8",
+            cwd=str(ROOT),
+        )
+
+    def read(self, path: Path, schedule: str | None = None) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        request = {"path": str(path), "schedule": schedule}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        for line in self.proc.stdout:
+            if line.startswith("MPXJ-JSON "):
+                answer: dict[str, Any] = json.loads(line[len("MPXJ-JSON "):])
+                assert "fatal" not in answer, answer.get("traceback")
+                return answer
+        self.log.seek(0)
+        pytest.fail(f"the MPXJ process ended (exit {self.proc.wait()}):\n{self.log.read()}")
+
+    def close(self) -> None:
+        try:
+            self.proc.communicate(timeout=60)  # closes stdin: the process ends
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+        self.log.close()
+
+
+def _missing() -> str | None:
+    if shutil.which("java") is None:
+        return "no `java` on PATH (MPXJ needs a Java runtime: apt-get install default-jre-headless)"
+    for module in ("mpxj", "jpype"):
+        if importlib.util.find_spec(module) is None:
+            return f"Python package {module!r} missing (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def mpxj() -> Iterator[Mpxj]:
+    reason = _missing()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    process = Mpxj()
+    try:
+        yield process
+    finally:
+        process.close()
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def _hours(amount: dict[str, Any] | None, project: dict[str, Any]) -> tuple[float, bool]:
+    """(hours, elapsed) of an MPXJ duration, with the file's minutes per day/week."""
+    assert amount is not None
+    per, elapsed = _UNITS[amount["units"]]
+    if per is None:
+        per = {"DAYS": project["minutes_per_day"] / 60,
+               "WEEKS": project["minutes_per_week"] / 60,
+               "MONTHS": project["minutes_per_day"] * project["days_per_month"] / 60,
+               "YEARS": project["minutes_per_day"] * project["days_per_month"] * 12 / 60,
+               }[amount["units"]]
+    return amount["value"] * per, elapsed
+
+
+def _model_hours(value: float, unit: str, minutes_per_day: float) -> tuple[float, bool]:
+    """(hours, elapsed) of a projtrack amount (``d`` counts days of ``minutes_per_day``)."""
+    return {"h": (value, False), "d": (value * minutes_per_day / 60, False),
+            "eh": (value, True), "ed": (value * 24, True)}[unit]
+
+
+def _local(value: Any, tz: str, default_time: str) -> str:
+    """A projtrack date or instant as the local ``YYYY-MM-DDTHH:MM`` MS Project shows."""
+    if isinstance(value, dt.datetime):
+        return pendulum.instance(value).in_timezone(tz).strftime("%Y-%m-%dT%H:%M")
+    return f"{value.isoformat()}T{default_time[:5]}"
+
+
+def _minute(text: str | None) -> str | None:
+    return None if text is None else text[:16]
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
+def _uids(project: pt.Project) -> dict[Any, int]:
+    """UIDs as ``write_mspdi`` documents them: the ids if all are positive integers, else 1..n."""
+    ids = [a.id for a in project.activities]
+    if all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+        return {i: i for i in ids}
+    return {i: n for n, i in enumerate(ids, start=1)}
+
+
+# --------------------------------------------------------------------------- the comparison
+
+
+def check(project: pt.Project, got: dict[str, Any]) -> None:
+    """Assert that what MPXJ read from the written file says what ``project`` says."""
+    where = got["path"]
+    assert got["strict_error"] is None, f"{where}: MPXJ strict read failed: {got['strict_error']}"
+    assert got["ignored_errors"] == [], f"{where}: MPXJ ignored: {got['ignored_errors']}"
+    assert got["schema"] == [], f"{where}: not MSPDI schema order/types: {got['schema'][:10]}"
+    head = got["project"]
+    tz = project.timezone
+    start_time, finish_time = head["default_start_time"], head["default_finish_time"]
+    assert (start_time, finish_time) == ("08:00", "17:00"), head
+    project_cal = get_calendar(project.calendar, project)
+    assert head["minutes_per_day"] == project_cal.minutes_per_day, head
+    assert head["default_calendar"] == project.calendar
+    assert head["start"] == f"{project.start.isoformat()}T{start_time}"
+    if project.data_date is not None:
+        assert _minute(head["status_date"]) == _local(project.data_date, tz, start_time)
+
+    tasks = {t["uid"]: t for t in got["tasks"] if t["uid"] != 0 and not t["summary"]}
+    uids = _uids(project)
+    assert sorted(tasks) == sorted(uids.values()), f"{where}: tasks {sorted(tasks)}"
+    for act in project.activities:
+        task = tasks[uids[act.id]]
+        what = f"{where}: activity {act.id!r} (UID {uids[act.id]})"
+        _check_task(project, act, task, head, what)
+
+    expected_links: dict[int, list[tuple[Any, ...]]] = {}
+    for link in project.links:
+        hours, elapsed = _model_hours(link.lag, link.lag_unit, project_cal.minutes_per_day)
+        expected_links.setdefault(uids[link.succ], []).append(
+            (uids[link.pred], _LINKS[link.type], round(hours, 3), elapsed))
+    for uid, task in tasks.items():
+        links = []
+        for pl in task["predecessors"]:
+            hours, elapsed = _hours(pl["lag"], head)
+            links.append((pl["uid"], pl["type"], round(hours, 3), elapsed))
+        assert sorted(links) == sorted(expected_links.get(uid, [])), f"{where}: links into {uid}"
+
+    _check_calendars(project, got, where)
+
+
+def _check_task(project: pt.Project, act: pt.Activity, task: dict[str, Any],
+                head: dict[str, Any], what: str) -> None:
+    tz = project.timezone
+    start_time, finish_time = head["default_start_time"], head["default_finish_time"]
+    assert task["name"] == _text(act.name or act.name_zh or str(act.id)), what
+    cal = get_calendar(act.calendar, project)
+    hours, elapsed = _hours(task["duration"], head)
+    want, want_elapsed = ((0, False) if act.kind == "milestone" else
+                          _model_hours(act.duration, act.duration_unit, cal.minutes_per_day))
+    assert (hours, elapsed) == (pytest.approx(want, abs=1e-3), want_elapsed), f"{what}: duration"
+    assert task["milestone"] == (act.kind == "milestone"), what
+    if act.remaining_duration is not None:
+        hours, _ = _hours(task["remaining_duration"], head)
+        want, _ = _model_hours(act.remaining_duration, act.duration_unit, cal.minutes_per_day)
+        assert hours == pytest.approx(want, abs=1e-3), f"{what}: remaining duration"
+    assert task["calendar"] == act.calendar, what
+
+    primary = act.constraints[0] if act.constraints else None
+    assert task["constraint_type"] == (
+        _CONSTRAINTS[primary.type] if primary else "AS_SOON_AS_POSSIBLE"), what
+    if primary is not None and primary.date is not None:
+        default = finish_time if "finish" in primary.type else start_time
+        assert _minute(task["constraint_date"]) == _local(primary.date, tz, default), what
+    deadline = [c for c in act.constraints[1:] if c.type == "finish_no_later_than"]
+    if deadline and deadline[0].date is not None:
+        assert _minute(task["deadline"]) == _local(deadline[0].date, tz, finish_time), what
+    else:
+        assert task["deadline"] is None, what
+
+    began = None
+    if act.actual_start is not None:
+        began = _local(act.actual_start, tz, start_time)
+        assert _minute(task["actual_start"]) == began, f"{what}: actual start"
+    else:
+        assert task["actual_start"] is None, what
+    if act.actual_finish is not None:
+        # A plain date is the end of that day, and a finish never comes before its start.
+        want_finish = max(_local(act.actual_finish, tz, finish_time), began or "")
+        assert _minute(task["actual_finish"]) == want_finish, f"{what}: actual finish"
+    else:
+        assert task["actual_finish"] is None, what
+    if act.resume is not None:
+        assert _minute(task["resume"]) == _local(act.resume, tz, start_time), f"{what}: resume"
+    if act.percent_complete is not None:
+        assert task["percent_complete"] == round(act.percent_complete), what
+    elif act.actual_finish is not None:
+        assert task["percent_complete"] == 100, f"{what}: finished but not 100 % complete"
+    else:
+        assert not task["percent_complete"], what
+    if act.description:
+        assert task["notes"] == _text(act.description), what
+
+
+def _check_calendars(project: pt.Project, got: dict[str, Any], where: str) -> None:
+    by_name = {c["name"]: c for c in got["calendars"]}
+    # Calendars in use and their bases, and every base calendar. A derived calendar no
+    # task uses is a resource calendar without its resource in MSPDI, which MPXJ prunes.
+    own = {c.name: c for c in project.calendars}
+    names = {c.name for c in project.calendars if c.base is None}
+    todo = [project.calendar, *(a.calendar for a in project.activities)]
+    while todo:
+        name = todo.pop()
+        if name is not None and name not in names:
+            names.add(name)
+            todo.append(own[name].base if name in own else None)
+    assert names <= set(by_name), f"{where}: calendars {sorted(by_name)}"
+    lo, hi = (dt.date.fromisoformat(d) for d in got["span"])
+    for name in sorted(names):
+        mine, theirs = get_calendar(name, project), by_name[name]
+        week = [tuple(tuple(p) for p in day) for day in theirs["week"]]
+        assert tuple(week) == mine.work_week, f"{where}: calendar {name!r} work week"
+        days = {d: tuple(tuple(p) for p in periods) for d, periods in theirs["days"].items()}
+        first, last = lo, hi
+        if mine.defined_range is not None:  # cn: no answer outside the holiday data
+            first = max(first, mine.defined_range[0])
+            last = min(last, mine.defined_range[1])
+        day = first
+        while day <= last:
+            try:
+                want = mine.working_periods(pendulum.Date(day.year, day.month, day.day))
+            except CalendarError:
+                want = None
+            if want is not None:
+                seen = days.get(day.isoformat(), week[day.weekday()])
+                assert seen == want, f"{where}: calendar {name!r} on {day}: {seen} != {want}"
+            day += dt.timedelta(days=1)
+
+
+def write_and_read(mpxj: Mpxj, project: pt.Project, folder: Path, name: str,
+                   schedule: str | None = None) -> dict[str, Any]:
+    target = folder / f"{name}.xml"
+    pt.write_mspdi(project, target)
+    return mpxj.read(target, schedule)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_as_mpxj_reads_them(mpxj: Mpxj, path: Path, tmp_path: Path) -> None:
+    project = pt.load(path)
+    check(project, write_and_read(mpxj, project, tmp_path, path.stem))
+
+
+def test_finished_on_a_plain_date_after_a_timed_start(mpxj: Mpxj, tmp_path: Path) -> None:
+    """A plain finish date is the end of that day: the task is 100 % done and took time."""
+    project = pt.Project(
+        id="done", start=pendulum.Date(2024, 3, 4), calendar="standard",
+        activities=[
+            pt.Activity(id="same-day", duration=1, actual_start=pendulum.Date(2024, 3, 4),
+                        actual_finish=pendulum.Date(2024, 3, 4)),
+            pt.Activity(id="late-start", duration=1,
+                        actual_start=pendulum.datetime(2024, 3, 5, 10, tz="Asia/Shanghai"),
+                        actual_finish=pendulum.Date(2024, 3, 5)),
+            pt.Activity(id="evening", duration=1,
+                        actual_start=pendulum.datetime(2024, 3, 6, 19, tz="Asia/Shanghai"),
+                        actual_finish=pendulum.Date(2024, 3, 6)),
+        ],
+    )
+    got = write_and_read(mpxj, project, tmp_path, "done")
+    check(project, got)
+    same_day = next(t for t in got["tasks"] if t["name"] == "same-day")
+    assert same_day["actual_finish"] > same_day["actual_start"]
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(projects(max_activities=6))
+def test_generated_projects_as_mpxj_reads_them(mpxj: Mpxj, project: pt.Project) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        check(project, write_and_read(mpxj, project, Path(folder), "generated"))
+
+
+@pytest.mark.parametrize("path", MSPDI_FILES or [None],
+                         ids=lambda p: p.stem if p is not None else "no-data")
+def test_conformance_files_written_back(mpxj: Mpxj, path: Path | None, tmp_path: Path) -> None:
+    """MS Project files read by projtrack and written again: MPXJ reads what projtrack read."""
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("conformance data (../shared/conformance/mspdi) missing under CI")
+        pytest.skip("conformance data (../shared/conformance/mspdi) not available")
+    project = pt.read_mspdi(path)
+    check(project, write_and_read(mpxj, project, tmp_path, path.stem))
+
+
+@pytest.mark.parametrize("calendar", ["standard", "cn"])
+def test_mpxj_cpm_agrees_with_schedule(mpxj: Mpxj, calendar: str, tmp_path: Path) -> None:
+    """MPXJ's MS Project-style CPM on the written file gives projtrack's dates.
+
+    The project runs over China's National Day week (1-7 October 2024, make-up
+    working days on Sunday 29 September and Saturday 12 October), so on ``cn``
+    the holidays written as calendar exceptions must be honoured too.
+    """
+    project = pt.Project(
+        id="cpm", start=pendulum.Date(2024, 9, 26), calendar=calendar,
+        activities=[pt.Activity(id="dig", duration=3), pt.Activity(id="pour", duration=2),
+                    pt.Activity(id="frame", duration=4), pt.Activity(id="roof", duration=2),
+                    pt.Activity(id="inspect", duration=4, duration_unit="h"),
+                    pt.Activity(id="survey", duration=1, constraints=[
+                        pt.Constraint("start_no_earlier_than", pendulum.Date(2024, 10, 9))]),
+                    pt.Activity(id="done", kind="milestone")],
+        links=[pt.Link(pred="dig", succ="pour"),
+               pt.Link(pred="pour", succ="frame", type="SS", lag=1),
+               pt.Link(pred="pour", succ="roof", type="FF", lag=2),
+               pt.Link(pred="frame", succ="inspect", lag=4, lag_unit="h"),
+               pt.Link(pred="dig", succ="survey"),
+               pt.Link(pred="roof", succ="done"), pt.Link(pred="inspect", succ="done"),
+               pt.Link(pred="survey", succ="done")],
+    )
+    got = write_and_read(mpxj, project, tmp_path, "cpm",
+                         schedule=f"{project.start.isoformat()}T08:00")
+    check(project, got)
+    assert "schedule_error" not in got, got.get("schedule_error")
+    ours = pt.schedule(project)
+    uids = _uids(project)
+    for act in project.activities:
+        theirs = got["schedule"][str(uids[act.id])]
+        for field in ("early_start", "early_finish", "late_start", "late_finish"):
+            mine = ours[act.id][field].in_timezone(project.timezone).strftime("%Y-%m-%dT%H:%M")
+            assert _minute(theirs[field]) == mine, f"{act.id} {field}"
