@@ -35,11 +35,16 @@ def wd(day: Any, n: int) -> pendulum.Date:
 
 def build(specs: list[dict[str, Any]], links: list[tuple[str, str, str, float]],
           injected: dict[str, tuple[str, int, str, int]]) -> tuple[pt.Project, pt.Baseline]:
-    """The plan, and the project with the injected delays written as its history."""
+    """The plan, and the project with the injected delays written as its history.
+
+    An approval's planned ``P`` working days start on the day it is submitted,
+    which a statutory limit does not count (docs/calendars.md): the limit that
+    the plan uses up exactly is ``P - 1`` working days after submission.
+    """
     acts = [
         pt.Activity(id=a["id"], kind=a["kind"], duration=a["P"], party=a["party"],
                     agency=a.get("agency"),
-                    time_limit=a["P"] if a["kind"] == "approval" else None)
+                    time_limit=a["P"] - 1 if a["kind"] == "approval" else None)
         for a in specs
     ]
     plan = pt.Project(

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from projtrack._display import STYLE, format_value, html_summary, html_table
+from projtrack._io import write_atomic
 from projtrack.exceptions import ProjtrackError
 
 if TYPE_CHECKING:
@@ -343,7 +344,7 @@ class Report:
         True
         """
         target = Path(path)
-        target.write_text(self.to_html(), encoding="utf-8")
+        write_atomic(target, self.to_html().encode("utf-8"))
         return target
 
     def _repr_html_(self) -> str:

@@ -51,7 +51,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder
@@ -61,7 +60,7 @@ import pendulum
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
 
-from projtrack._io import from_dict, to_dict
+from projtrack._io import from_dict, to_dict, write_atomic
 from projtrack._model import (
     Activity,
     Calendar,
@@ -946,7 +945,8 @@ def _with_splits(r: _Reader, project: Project) -> Project:
     tz = project.timezone
     for act in project.activities:
         rows = periods.get(act.id) if isinstance(act.id, int) else None
-        if not rows or act.id in unreadable or act.actual_finish is not None or act.duration_unit != "h":
+        if (not rows or act.id in unreadable or act.actual_finish is not None
+                or act.duration_unit != "h"):
             continue
         gaps = _gaps(rows)
         if not gaps:
@@ -1829,15 +1829,4 @@ def write_mspdi(project: Project, path: str | os.PathLike[str]) -> None:
     >>> pt.read_mspdi(target) == p
     True
     """
-    data = mspdi_bytes(project)
-    name = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(name))
-    fd, tmp = tempfile.mkstemp(prefix=".projtrack-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, mspdi_bytes(project))
