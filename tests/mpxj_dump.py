@@ -38,7 +38,8 @@ For each file the answer holds:
 * ``schedule`` (when asked): early and late start/finish per UID after MPXJ's
   ``MicrosoftScheduler`` ran from the given start (``schedule_filled_in``: the
   tasks without progress that got ActualDuration 0 and RemainingDuration =
-  Duration first, as the scheduler needs them and MS Project assumes them).
+  Duration first, and the finished ones that got ActualDuration = Duration and
+  RemainingDuration 0, as the scheduler needs them and MS Project assumes them).
 """
 
 from __future__ import annotations
@@ -301,13 +302,21 @@ def dump(path: str, schedule: str | None = None) -> dict[str, Any]:
 
         # MPXJ's scheduler wants ActualDuration and RemainingDuration on every task (MS
         # Project always writes them). A task without progress has done nothing and has
-        # all of its duration left, which is what MS Project assumes when they are absent.
+        # all of its duration left, a finished one has done all of it and has nothing
+        # left: what MS Project assumes when they are absent.
         filled = []
         for t in pf.getTasks():
-            if t.getActualStart() is None and t.getActualDuration() is None:
+            if t.getActualDuration() is not None:
+                continue
+            if t.getActualStart() is None:
                 t.setActualDuration(Duration.getInstance(0, TimeUnit.HOURS))
                 if t.getRemainingDuration() is None:
                     t.setRemainingDuration(t.getDuration())
+                filled.append(int(t.getUniqueID()))
+            elif t.getActualFinish() is not None:
+                t.setActualDuration(t.getDuration())
+                if t.getRemainingDuration() is None:
+                    t.setRemainingDuration(Duration.getInstance(0, TimeUnit.HOURS))
                 filled.append(int(t.getUniqueID()))
         out["schedule_filled_in"] = filled
         try:

@@ -18,10 +18,20 @@ value, converted independently of the writer:
 * every calendar has the same working hours on every day from its first to its
   last exception (MPXJ resolves base calendars, work weeks and exceptions).
 
-Plain dates are compared with MS Project's convention for a date typed without
-a time: the project's default start time (08:00) for start-like fields and its
-default finish time (17:00) for finish-like ones (``DefaultStartTime`` and
-``DefaultFinishTime``, read back by MPXJ).
+A plain date in projtrack means the start of that day (its 00:00) in start-like
+fields and its end (the next midnight) in finish-like ones, counted on the
+activity's calendar as working time. So a plain date is compared with the working
+instant it stands for: the first one from the day's 00:00 on for start-like fields
+(actual start, resume, start constraints, the status date, the project start) and
+the last one up to the next midnight for finish-like ones (actual finish, finish
+constraints, deadline). That is the start and the end of the day's working time
+(08:00 and 17:00 on ``standard``, 00:00 and the next midnight on ``7d``/``24h``);
+on a day off, the next start or the previous end of work. ``DefaultStartTime``
+and ``DefaultFinishTime`` are the project calendar's ordinary start and end of
+day (its first of Monday-Friday with hours, the rule ``cn`` uses for make-up
+days). The times are worked out with the calendars' own ``snap_start`` and
+``snap_finish``; ``test_mpxj_cpm_agrees_*`` checks the meaning end to end: MPXJ's
+MS Project-style scheduler on the file gives projtrack's dates.
 
 Without ``java`` on PATH the tests skip, except under ``CI=true`` where they fail.
 """
@@ -162,11 +172,51 @@ def _model_hours(value: float, unit: str, minutes_per_day: float) -> tuple[float
             "eh": (value, True), "ed": (value * 24, True)}[unit]
 
 
-def _local(value: Any, tz: str, default_time: str) -> str:
-    """A projtrack date or instant as the local ``YYYY-MM-DDTHH:MM`` MS Project shows."""
+def _ordinary_day(cal: Any) -> tuple[int, int]:
+    """Start and end (minutes after midnight) of a calendar's ordinary working day.
+
+    Its first of Monday-Friday with hours (then Saturday, Sunday), as ``cn``
+    works a make-up day; 08:00-17:00 for a calendar without working hours.
+    """
+    for periods in cal.work_week:
+        if periods:
+            return periods[0][0], periods[-1][1]
+    return 480, 1020
+
+
+def _clock(minutes: int) -> str:
+    """``HH:MM`` as MPXJ shows a time of day (24:00 is 00:00)."""
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def _at(day: dt.date, minutes: int) -> str:
+    return (dt.datetime(day.year, day.month, day.day)
+            + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _local(value: Any, tz: str, cal: Any, *, finish: bool) -> str:
+    """A projtrack date or instant as the local ``YYYY-MM-DDTHH:MM`` it means on ``cal``.
+
+    A plain date is its 00:00 (``finish``: the next midnight) as a working instant:
+    the first one from then on (the last one up to then), as the engine counts it.
+    Where the calendar has no data (``cn`` outside its years), the calendar's
+    ordinary start (end) of day.
+    """
     if isinstance(value, dt.datetime):
         return pendulum.instance(value).in_timezone(tz).strftime("%Y-%m-%dT%H:%M")
-    return f"{value.isoformat()}T{default_time[:5]}"
+    day = pendulum.datetime(value.year, value.month, value.day, tz=tz)
+    try:
+        at = cal.snap_finish(day.add(days=1)) if finish else cal.snap_start(day)
+    except CalendarError:
+        first, last = _ordinary_day(cal)
+        return _at(value, last if finish else first)
+    return at.in_timezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def _project_start(project: pt.Project) -> str:
+    """The first working instant of the project calendar on or after the project start."""
+    return _local(project.start, project.timezone, get_calendar(project.calendar, project),
+                  finish=False)
 
 
 def _minute(text: str | None) -> str | None:
@@ -196,14 +246,16 @@ def check(project: pt.Project, got: dict[str, Any]) -> None:
     assert got["schema"] == [], f"{where}: not MSPDI schema order/types: {got['schema'][:10]}"
     head = got["project"]
     tz = project.timezone
-    start_time, finish_time = head["default_start_time"], head["default_finish_time"]
-    assert (start_time, finish_time) == ("08:00", "17:00"), head
     project_cal = get_calendar(project.calendar, project)
+    first, last = _ordinary_day(project_cal)
+    assert (head["default_start_time"], head["default_finish_time"]) == (
+        _clock(first), _clock(last)), head
     assert head["minutes_per_day"] == project_cal.minutes_per_day, head
     assert head["default_calendar"] == project.calendar
-    assert head["start"] == f"{project.start.isoformat()}T{start_time}"
+    assert _minute(head["start"]) == _project_start(project), head
     if project.data_date is not None:
-        assert _minute(head["status_date"]) == _local(project.data_date, tz, start_time)
+        assert _minute(head["status_date"]) == _local(project.data_date, tz, project_cal,
+                                                      finish=False)
 
     tasks = {t["uid"]: t for t in got["tasks"] if t["uid"] != 0 and not t["summary"]}
     uids = _uids(project)
@@ -231,7 +283,6 @@ def check(project: pt.Project, got: dict[str, Any]) -> None:
 def _check_task(project: pt.Project, act: pt.Activity, task: dict[str, Any],
                 head: dict[str, Any], what: str) -> None:
     tz = project.timezone
-    start_time, finish_time = head["default_start_time"], head["default_finish_time"]
     assert task["name"] == _text(act.name or act.name_zh or str(act.id)), what
     cal = get_calendar(act.calendar, project)
     hours, elapsed = _hours(task["duration"], head)
@@ -249,28 +300,31 @@ def _check_task(project: pt.Project, act: pt.Activity, task: dict[str, Any],
     assert task["constraint_type"] == (
         _CONSTRAINTS[primary.type] if primary else "AS_SOON_AS_POSSIBLE"), what
     if primary is not None and primary.date is not None:
-        default = finish_time if "finish" in primary.type else start_time
-        assert _minute(task["constraint_date"]) == _local(primary.date, tz, default), what
+        finish = "finish" in primary.type
+        assert _minute(task["constraint_date"]) == _local(primary.date, tz, cal,
+                                                          finish=finish), what
     deadline = [c for c in act.constraints[1:] if c.type == "finish_no_later_than"]
     if deadline and deadline[0].date is not None:
-        assert _minute(task["deadline"]) == _local(deadline[0].date, tz, finish_time), what
+        assert _minute(task["deadline"]) == _local(deadline[0].date, tz, cal,
+                                                   finish=True), what
     else:
         assert task["deadline"] is None, what
 
     began = None
     if act.actual_start is not None:
-        began = _local(act.actual_start, tz, start_time)
+        began = _local(act.actual_start, tz, cal, finish=False)
         assert _minute(task["actual_start"]) == began, f"{what}: actual start"
     else:
         assert task["actual_start"] is None, what
     if act.actual_finish is not None:
         # A plain date is the end of that day, and a finish never comes before its start.
-        want_finish = max(_local(act.actual_finish, tz, finish_time), began or "")
+        want_finish = max(_local(act.actual_finish, tz, cal, finish=True), began or "")
         assert _minute(task["actual_finish"]) == want_finish, f"{what}: actual finish"
     else:
         assert task["actual_finish"] is None, what
     if act.resume is not None:
-        assert _minute(task["resume"]) == _local(act.resume, tz, start_time), f"{what}: resume"
+        assert _minute(task["resume"]) == _local(act.resume, tz, cal, finish=False), \
+            f"{what}: resume"
     if act.percent_complete is not None:
         assert task["percent_complete"] == round(act.percent_complete), what
     elif act.actual_finish is not None:
@@ -373,13 +427,47 @@ def test_conformance_files_written_back(mpxj: Mpxj, path: Path | None, tmp_path:
     check(project, write_and_read(mpxj, project, tmp_path, path.stem))
 
 
-@pytest.mark.parametrize("calendar", ["standard", "cn"])
+#: Round-the-clock calendars too: there a plain date is a midnight, not 08:00.
+CPM_CALENDARS = ["standard", "cn", "7d", "24h"]
+FIELDS = ("early_start", "early_finish", "late_start", "late_finish")
+
+
+def _agrees_with_schedule(mpxj: Mpxj, project: pt.Project, folder: Path) -> dict[str, Any]:
+    """MPXJ's MicrosoftScheduler on the written file, from the file's own start, gives
+    projtrack's early and late dates to the minute."""
+    got = write_and_read(mpxj, project, folder, project.id, schedule=_project_start(project))
+    check(project, got)
+    assert "schedule_error" not in got, got.get("schedule_error")
+    ours = pt.schedule(project)
+    uids = _uids(project)
+    for act in project.activities:
+        theirs = got["schedule"][str(uids[act.id])]
+        row = ours[act.id]
+        mine = {field: row[field] for field in FIELDS}
+        if row["status"] == "finished":
+            # MS Project keeps a finished task's dates at its actual dates; projtrack's
+            # early/late dates of a finished activity are where its (nil) remaining work
+            # would go. So compare the actual dates as the working instants they are:
+            # the first working instant from the start, the last one up to the finish.
+            cal = get_calendar(act.calendar, project)
+            began = cal.snap_start(row["actual_start"])
+            ended = cal.snap_finish(row["actual_finish"])
+            mine = {"early_start": began, "early_finish": ended,
+                    "late_start": began, "late_finish": ended}
+        for field in FIELDS:
+            want = mine[field].in_timezone(project.timezone).strftime("%Y-%m-%dT%H:%M")
+            assert _minute(theirs[field]) == want, f"{project.calendar}: {act.id} {field}"
+    return got
+
+
+@pytest.mark.parametrize("calendar", CPM_CALENDARS)
 def test_mpxj_cpm_agrees_with_schedule(mpxj: Mpxj, calendar: str, tmp_path: Path) -> None:
     """MPXJ's MS Project-style CPM on the written file gives projtrack's dates.
 
     The project runs over China's National Day week (1-7 October 2024, make-up
     working days on Sunday 29 September and Saturday 12 October), so on ``cn``
-    the holidays written as calendar exceptions must be honoured too.
+    the holidays written as calendar exceptions must be honoured too. On
+    ``7d``/``24h`` the project starts at midnight, not at 08:00.
     """
     project = pt.Project(
         id="cpm", start=pendulum.Date(2024, 9, 26), calendar=calendar,
@@ -397,14 +485,67 @@ def test_mpxj_cpm_agrees_with_schedule(mpxj: Mpxj, calendar: str, tmp_path: Path
                pt.Link(pred="roof", succ="done"), pt.Link(pred="inspect", succ="done"),
                pt.Link(pred="survey", succ="done")],
     )
-    got = write_and_read(mpxj, project, tmp_path, "cpm",
-                         schedule=f"{project.start.isoformat()}T08:00")
-    check(project, got)
-    assert "schedule_error" not in got, got.get("schedule_error")
-    ours = pt.schedule(project)
-    uids = _uids(project)
-    for act in project.activities:
-        theirs = got["schedule"][str(uids[act.id])]
-        for field in ("early_start", "early_finish", "late_start", "late_finish"):
-            mine = ours[act.id][field].in_timezone(project.timezone).strftime("%Y-%m-%dT%H:%M")
-            assert _minute(theirs[field]) == mine, f"{act.id} {field}"
+    got = _agrees_with_schedule(mpxj, project, tmp_path)
+    # The first task starts when the calendar's first working day does.
+    assert _minute(got["schedule"]["1"]["early_start"]) == (
+        "2024-09-26T00:00" if calendar in ("7d", "24h") else "2024-09-26T08:00")
+
+
+@pytest.mark.parametrize("calendar", CPM_CALENDARS)
+def test_mpxj_cpm_agrees_on_plain_dates(mpxj: Mpxj, calendar: str, tmp_path: Path) -> None:
+    """Plain-date constraints, deadlines and actual dates mean in the file what they
+    mean to projtrack: the start or the end of the day's working time.
+
+    Every kind of dated constraint MSPDI has, on plain dates, one of them on a
+    Saturday (a day off on ``standard``: it means the next start of work), a
+    deadline, and tasks finished on plain dates (one started on a Saturday) whose
+    successors start when the finish day's work is over. The constraints are met
+    by the logic or bind it without conflict, where MS Project and projtrack agree
+    on their meaning. An elapsed lag from a finished task counts from the end of
+    its finish day's work.
+    """
+    d = pendulum.Date
+    project = pt.Project(
+        id="dates", start=d(2024, 3, 4), calendar=calendar,
+        activities=[
+            pt.Activity(id="prep", duration=2, actual_start=d(2024, 3, 4),
+                        actual_finish=d(2024, 3, 5)),
+            pt.Activity(id="dig", duration=3),
+            pt.Activity(id="pour", duration=2, constraints=[
+                pt.Constraint("start_no_earlier_than", d(2024, 3, 16))]),  # a Saturday
+            pt.Activity(id="frame", duration=3, constraints=[
+                pt.Constraint("finish_no_earlier_than", d(2024, 3, 22))]),
+            pt.Activity(id="roof", duration=2, constraints=[
+                pt.Constraint("start_no_later_than", d(2024, 3, 27))]),
+            pt.Activity(id="wire", duration=1, constraints=[
+                pt.Constraint("finish_no_later_than", d(2024, 4, 3))]),
+            pt.Activity(id="paint", duration=1, constraints=[
+                pt.Constraint("start_no_earlier_than", d(2024, 3, 12)),
+                pt.Constraint("finish_no_later_than", d(2024, 4, 2))]),  # a deadline
+            pt.Activity(id="permit", duration=1, constraints=[
+                pt.Constraint("start_on", d(2024, 3, 7))]),
+            pt.Activity(id="survey", duration=2, constraints=[
+                pt.Constraint("finish_on", d(2024, 3, 13))]),
+            pt.Activity(id="clean", duration=1),
+            pt.Activity(id="fence", duration=1, actual_start=d(2024, 3, 9),  # a Saturday
+                        actual_finish=d(2024, 3, 11)),
+            pt.Activity(id="done", kind="milestone"),
+        ],
+        links=[pt.Link(pred="prep", succ="dig"), pt.Link(pred="dig", succ="pour"),
+               # elapsed: counted from the end of the finish day's work, not midnight
+               pt.Link(pred="prep", succ="clean", lag=20, lag_unit="eh"),
+               pt.Link(pred="fence", succ="done"), pt.Link(pred="clean", succ="done"),
+               pt.Link(pred="pour", succ="frame"), pt.Link(pred="frame", succ="roof"),
+               pt.Link(pred="roof", succ="wire"), pt.Link(pred="prep", succ="paint"),
+               pt.Link(pred="permit", succ="survey"),
+               pt.Link(pred="wire", succ="done"), pt.Link(pred="paint", succ="done"),
+               pt.Link(pred="survey", succ="done")],
+    )
+    got = _agrees_with_schedule(mpxj, project, tmp_path)
+    # The finished task's successors start once the finish day's work is over (and
+    # 20 elapsed hours later).
+    round_the_clock = calendar in ("7d", "24h")
+    assert _minute(got["schedule"]["2"]["early_start"]) == (
+        "2024-03-06T00:00" if round_the_clock else "2024-03-06T08:00")
+    assert _minute(got["schedule"]["10"]["early_start"]) == (
+        "2024-03-06T20:00" if round_the_clock else "2024-03-06T13:00")

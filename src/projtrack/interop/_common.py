@@ -7,11 +7,13 @@ with its input, naming the file, the line and the field, so that callers
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import gc
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ __all__ = [
     "MAX_HOURS",
     "MAX_INPUT_BYTES",
     "Where",
+    "gc_paused",
     "local_datetime",
     "read_input",
 ]
@@ -38,6 +41,38 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 _DATETIME = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
 )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while millions of acyclic objects are made.
+
+    Reading or writing a large project makes millions of elements, rows,
+    dicts and strings; with the collector running, each full collection walks
+    all of them again (about half the time of a 1e5-activity read or write).
+    They form no reference cycles; any cyclic garbage made meanwhile is
+    collected once the collector resumes. Nothing else is touched (no
+    ``gc.freeze``, no thresholds): the previous state is restored exactly, so
+    a caller that disabled the collector keeps it off, and nested uses are
+    harmless.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def read_input(source: str | os.PathLike[str] | bytes, what: str) -> tuple[bytes, str]:

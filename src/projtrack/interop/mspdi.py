@@ -28,9 +28,15 @@ Reading (:func:`read_mspdi`):
 Writing (:func:`write_mspdi`) produces a Project 2007 schema file
 (``SaveVersion`` 12) that MS Project and ProjectLibre open (checked by reading
 the files back with MPXJ, ProjectLibre's importer, in ``tests/test_mspdi_mpxj.py``).
-Plain dates get the default start time (08:00) in start fields and the default
-finish time (17:00) in finish fields, as MS Project does for a date typed
-without a time; finished activities are 100 % complete; the currency code,
+A plain date becomes the working instant it stands for on the activity's
+calendar (the project's for the project start and the status date): the start
+of that day's working time in start fields (the project start, actual start,
+resume, start constraints, the status date) and its end in finish fields
+(actual finish, finish constraints, deadline), so 08:00 and 17:00
+on ``standard`` and 00:00 and the next midnight on ``7d``/``24h`` (on a day off,
+the next start or the previous end of work). ``DefaultStartTime`` and
+``DefaultFinishTime`` are the project calendar's ordinary working day. Finished
+activities are 100 % complete; the currency code,
 which the schema requires, is ``CNY`` (projtrack keeps no costs). Whatever MSPDI
 cannot say exactly (Chinese names, approvals, parties, string ids,
 ``hours_per_day``, events...) rides along as JSON in the ``Text1`` custom
@@ -43,16 +49,15 @@ from __future__ import annotations
 
 import bisect
 import calendar as _calendar
-import contextlib
 import datetime as _dt
-import gc
 import hashlib
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder
 
 import attrs
@@ -76,11 +81,15 @@ from projtrack.exceptions import FileFormatError, ImportFormatError, ProjtrackEr
 from projtrack.interop._common import (
     MAX_HOURS,
     Where,
+    gc_paused,
     local_datetime,
     merge_periods,
     read_input,
     unique_name,
 )
+
+if TYPE_CHECKING:
+    from projtrack.calendars import WorkCalendar
 
 __all__ = ["read_mspdi", "stored_results", "write_mspdi"]
 
@@ -174,9 +183,7 @@ def _parse_xml(data: bytes, file: str) -> _Doc:
     except (ValueError, LookupError, RecursionError, MemoryError) as exc:
         line = getattr(getattr(parser, "parser", None), "CurrentLineNumber", None) or 1
         raise ImportFormatError(f"cannot parse the XML: {exc}", file=file, line=line) from None
-    for elem in root.iter():
-        if isinstance(elem.tag, str) and "}" in elem.tag:
-            elem.tag = elem.tag.rsplit("}", 1)[1]
+    _strip_namespaces(root)
     if root.tag != "Project":
         raise ImportFormatError(
             f"the root element is <{root.tag}>, not <Project>; this is not an MS Project XML "
@@ -185,28 +192,65 @@ def _parse_xml(data: bytes, file: str) -> _Doc:
     return _Doc(root, builder.lines, file)
 
 
+class _LocalNames(dict[Any, Any]):
+    """``{namespace}Tag`` -> ``Tag``, computed once per distinct tag."""
+
+    def __missing__(self, tag: Any) -> Any:
+        local = tag.rsplit("}", 1)[1] if isinstance(tag, str) and "}" in tag else tag
+        self[tag] = local
+        return local
+
+
+def _strip_namespaces(root: Element) -> None:
+    """Drop the namespace from every tag (the parsers share one string per distinct tag)."""
+    local = _LocalNames()
+    for elem in root.iter():
+        elem.tag = local[elem.tag]
+
+
 class _Stop(Exception):
-    pass
+    """Ends the DOCTYPE scan; ``doctype`` tells whether a DOCTYPE ended it."""
+
+    def __init__(self, doctype: bool) -> None:
+        super().__init__()
+        self.doctype = doctype
+
+
+#: Bytes the DOCTYPE scan hands expat at a time (it stops at the root element).
+_SCAN_CHUNK = 1 << 16
 
 
 def _declares_dtd(data: bytes) -> bool | None:
-    """Whether the document has a DOCTYPE (``None``: expat gave up before knowing)."""
+    """Whether the document has a DOCTYPE (``None``: expat gave up before knowing).
+
+    A document type declaration can only stand in the prolog, before the root
+    element (anywhere else expat refuses it as a syntax error), and without one
+    no entity can be declared and nothing external referenced. So the scan
+    stops at the first start tag: it costs the prolog, not the whole file.
+    """
     import pyexpat
 
     scanner = pyexpat.ParserCreate()
 
     def doctype(*_: Any) -> None:
-        raise _Stop
+        raise _Stop(True)
+
+    def element(*_: Any) -> None:
+        raise _Stop(False)
 
     scanner.StartDoctypeDeclHandler = doctype
+    scanner.StartElementHandler = element
     scanner.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    view = memoryview(data)
     try:
-        scanner.Parse(data, True)
-    except _Stop:
-        return True
+        for at in range(0, len(data), _SCAN_CHUNK):
+            scanner.Parse(view[at:at + _SCAN_CHUNK], False)
+        scanner.Parse(b"", True)
+    except _Stop as stop:
+        return stop.doctype
     except Exception:
         return None
-    return False
+    return False  # pragma: no cover - a document without elements fails to parse
 
 
 def _parse_fast(data: bytes, file: str) -> _Doc | None:
@@ -225,9 +269,7 @@ def _parse_fast(data: bytes, file: str) -> _Doc | None:
         root = parser.close()
     except Exception:
         return None
-    for elem in root.iter():
-        if isinstance(elem.tag, str) and "}" in elem.tag:
-            elem.tag = elem.tag.rsplit("}", 1)[1]
+    _strip_namespaces(root)
     if root.tag != "Project":
         return None
     return _Doc(root, {}, file)
@@ -237,23 +279,62 @@ def _parse_fast(data: bytes, file: str) -> _Doc | None:
 
 
 def _text(elem: Element | None, name: str) -> str | None:
+    """The stripped text of the first child ``name`` (``None``: no child, or blank)."""
     if elem is None:
         return None
     child = elem.find(name)
-    if child is None or child.text is None:
+    return None if child is None else _strip(child.text)
+
+
+def _strip(raw: str | None) -> str | None:
+    """A child's text as :func:`_text` gives it: stripped, ``None`` when blank."""
+    if raw is None:
         return None
-    text = child.text.strip()
-    return text or None
+    raw = raw.strip()
+    return raw or None
+
+
+_TAG = operator.attrgetter("tag")
+_TEXT = operator.attrgetter("text")
+
+
+def _child_texts(elem: Element) -> dict[str, str | None]:
+    """The raw text of each child by tag, in one pass (the first of a tag wins, as in ``find``).
+
+    For elements read field by field (tasks, links): one dictionary instead of
+    a search of the children per field.
+    """
+    kids = elem[::-1]
+    return dict(zip(map(_TAG, kids), map(_TEXT, kids), strict=True))
+
+
+def _flag(raw: str | None, default: bool = False) -> bool:
+    """A child's raw text as a yes/no flag (``1``/``true``; ``default`` when blank)."""
+    if raw == "0":  # the usual values first
+        return False
+    if raw == "1":
+        return True
+    text = _strip(raw)
+    if text is None:
+        return default
+    return text.lower() in ("1", "true")
 
 
 _DURATION = re.compile(
     r"^(-)?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
     r"(?:(\d+(?:\.\d+)?)S)?)?$"
 )
+#: Parses values without a location; a value it refuses is parsed again where it stands,
+#: which raises the located error (the common, valid case builds no location).
+_NOWHERE = Where(None)
 
 
 class _Reader:
-    """Typed access to child elements, with errors naming the element's line."""
+    """Typed access to child elements, with errors naming the element's line.
+
+    Each ``*_of`` method takes the child's raw text (see :func:`_child_texts`);
+    the element, child name and path only serve the error message.
+    """
 
     def __init__(self, doc: _Doc, tz: str, native: bool = True) -> None:
         self.doc = doc
@@ -261,6 +342,8 @@ class _Reader:
         #: A file not written by projtrack: keep MS Project's display details in attrs.
         self.native = native
         self.days_left = MAX_EXPANDED_DAYS
+        #: Durations read so far, by text (a file repeats a few values many times).
+        self._seconds: dict[str, float] = {}
 
     def spend(self, days: int, elem: Element, path: str) -> None:
         """Count exception days against the file's budget."""
@@ -276,58 +359,86 @@ class _Reader:
 
     def integer(self, elem: Element, name: str, path: str, default: int | None = None,
             limit: float = 2**31) -> int | None:
-        text = _text(elem, name)
-        if text is None:
+        return self.integer_of(_text(elem, name), elem, name, path, default, limit)
+
+    def integer_of(self, raw: str | None, elem: Element, name: str, path: str,
+                   default: int | None = None, limit: float = 2**31) -> int | None:
+        if raw is None:
             return default
-        if len(text) < 16:  # fast path for ordinary values
+        if len(raw) < 16:  # fast path for ordinary values (int() ignores the same spaces)
             try:
-                value = int(text)
+                value = int(raw)
             except ValueError:
                 pass
             else:
                 if abs(value) <= limit:
                     return value
+        text = raw.strip()
+        if not text:
+            return default
         return int(self.where(elem, f"{path}/{name}").number(text, integer=True, limit=limit))
 
     def real(self, elem: Element, name: str, path: str) -> float | None:
-        text = _text(elem, name)
+        return self.real_of(_text(elem, name), elem, name, path)
+
+    def real_of(self, raw: str | None, elem: Element, name: str, path: str) -> float | None:
+        text = _strip(raw)
         if text is None:
             return None
-        return self.where(elem, f"{path}/{name}").number(text, limit=1e12)
+        try:
+            return _NOWHERE.number(text, limit=1e12)  # type: ignore[no-any-return]
+        except ImportFormatError:
+            return self.where(elem, f"{path}/{name}").number(text, limit=1e12)  # type: ignore[no-any-return]
 
     def flag(self, elem: Element, name: str, default: bool = False) -> bool:
-        text = _text(elem, name)
-        if text is None:
-            return default
-        return text.lower() in ("1", "true")
+        return _flag(_text(elem, name), default)
 
     def local(self, elem: Element, name: str, path: str) -> _dt.datetime | None:
-        text = _text(elem, name)
+        return self.local_of(_text(elem, name), elem, name, path)
+
+    def local_of(self, raw: str | None, elem: Element, name: str, path: str
+                 ) -> _dt.datetime | None:
+        text = _strip(raw)
         if text is None:
             return None
-        return self.where(elem, f"{path}/{name}").local(text)
+        try:
+            return _NOWHERE.local(text)
+        except ImportFormatError:
+            return self.where(elem, f"{path}/{name}").local(text)
 
     def when(self, elem: Element, name: str, path: str) -> pendulum.DateTime | None:
-        value = self.local(elem, name, path)
+        return self.when_of(_text(elem, name), elem, name, path)
+
+    def when_of(self, raw: str | None, elem: Element, name: str, path: str
+                ) -> pendulum.DateTime | None:
+        value = self.local_of(raw, elem, name, path)
         return None if value is None else local_datetime(value, self.tz)
 
     def seconds(self, elem: Element, name: str, path: str) -> float | None:
+        return self.seconds_of(_text(elem, name), elem, name, path)
+
+    def seconds_of(self, raw: str | None, elem: Element, name: str, path: str) -> float | None:
         """An ISO-8601 duration ``PT8H0M0S`` as seconds."""
-        text = _text(elem, name)
+        known = self._seconds.get(raw) if raw is not None else None
+        if known is not None:
+            return known
+        text = _strip(raw)
         if text is None:
             return None
         m = _DURATION.match(text)
-        where = self.where(elem, f"{path}/{name}")
         if m is None:
-            raise where.error(f"{text[:40]!r} is not a duration such as PT8H0M0S")
+            raise self.where(elem, f"{path}/{name}").error(
+                f"{text[:40]!r} is not a duration such as PT8H0M0S")
         sign, days, hours, minutes, secs = m.groups()
         if any(part is not None and len(part) > 20 for part in (days, hours, minutes, secs)):
-            raise where.error(f"{text[:40]!r} is out of range")
+            raise self.where(elem, f"{path}/{name}").error(f"{text[:40]!r} is out of range")
         total = (float(days or 0) * 86400 + float(hours or 0) * 3600
                  + float(minutes or 0) * 60 + float(secs or 0))
         if not math.isfinite(total) or total > MAX_HOURS * 3600:
-            raise where.error(f"{text[:40]!r} is out of range")
-        return -total if sign else total
+            raise self.where(elem, f"{path}/{name}").error(f"{text[:40]!r} is out of range")
+        value = -total if sign else total
+        self._seconds[raw] = value  # type: ignore[index]
+        return value
 
 
 def _hours(seconds: float) -> float:
@@ -670,13 +781,16 @@ def _read_work_weeks(r: _Reader, cal: Element, path: str,
 
 
 class _TaskRow:
-    __slots__ = ("elem", "level", "summary", "uid")
+    __slots__ = ("elem", "level", "raw", "summary", "uid")
 
-    def __init__(self, elem: Element, uid: int, level: int, summary: bool) -> None:
+    def __init__(self, elem: Element, uid: int, level: int, summary: bool,
+                 raw: dict[str, str | None]) -> None:
         self.elem = elem
         self.uid = uid
         self.level = level
         self.summary = summary
+        #: The children's raw texts (:func:`_child_texts`), until the task is read.
+        self.raw = raw
 
 
 def _project_id(r: _Reader, file: str) -> tuple[str, str]:
@@ -738,33 +852,42 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
     block = root.find("Tasks")
     rows: list[_TaskRow] = []
     seen: dict[int, int] = {}
+    elem_lines = doc.lines
+    integer_of = r.integer_of
     for elem in (block.findall("Task") if block is not None else []):
-        uid = r.integer(elem, "UID", "Tasks/Task")
+        raw = _child_texts(elem)
+        uid = integer_of(raw.get("UID"), elem, "UID", "Tasks/Task")
         if uid is None:
             raise doc.where(elem, "Tasks/Task/UID").error("a task has no UID")
         if uid in seen:
             raise doc.where(elem, "Tasks/Task/UID").error(
                 f"task UID {uid} is used twice (also line {seen[uid]})")
-        seen[uid] = doc.lines.get(id(elem))
-        if r.flag(elem, "IsNull"):
+        seen[uid] = elem_lines.get(id(elem))  # type: ignore[assignment]
+        if _flag(raw.get("IsNull")):
             continue
-        level = r.integer(elem, "OutlineLevel", f"Tasks/Task[UID={uid}]", default=1) or 0
-        rows.append(_TaskRow(elem, uid, level, r.flag(elem, "Summary")))
+        level = integer_of(raw.get("OutlineLevel"), elem, "OutlineLevel",
+                           f"Tasks/Task[UID={uid}]", default=1) or 0
+        rows.append(_TaskRow(elem, uid, level, _flag(raw.get("Summary")), raw))
     # WBS path from the summary tasks above each leaf (outline order).
     stack: list[tuple[int, int, str]] = []  # (level, uid, name) of open summary tasks
     path_of: dict[int, tuple[str, ...]] = {}
     summary_uids: set[int] = set()
     children: dict[int, list[int]] = {}
+    wbs: tuple[str, ...] | None = ()  # the names in the stack (None: to be made again)
     for row in rows:
         while stack and stack[-1][0] >= row.level:
             stack.pop()
+            wbs = None
         is_summary = row.summary or row.uid == 0 or row.level <= 0
         if is_summary:
             summary_uids.add(row.uid)
             if row.level > 0:
-                stack.append((row.level, row.uid, _text(row.elem, "Name") or str(row.uid)))
+                stack.append((row.level, row.uid, _strip(row.raw.get("Name")) or str(row.uid)))
+                wbs = None
             continue
-        path_of[row.uid] = tuple(name for _, _, name in stack)
+        if wbs is None:
+            wbs = tuple(name for _, _, name in stack)
+        path_of[row.uid] = wbs
         for _, anc, _ in stack:
             children.setdefault(anc, []).append(row.uid)
 
@@ -775,24 +898,25 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
     raw_links: list[tuple[Element, int, Element]] = []
     skipped: dict[int, str] = {}
     for row in rows:
-        elem, uid = row.elem, row.uid
+        elem, uid, raw = row.elem, row.uid, row.raw
+        row.raw = {}  # read once: let it go
         if uid in summary_uids:
-            for link in elem.findall("PredecessorLink"):
-                raw_links.append((elem, uid, link))
+            if "PredecessorLink" in raw:
+                raw_links.extend((elem, uid, link) for link in elem.findall("PredecessorLink"))
             continue
-        if _text(elem, "Active") == "0":
+        if _strip(raw.get("Active")) == "0":
             skipped[uid] = "inactive"
             continue
-        if r.flag(elem, "ExternalTask"):
+        if _flag(raw.get("ExternalTask")):
             skipped[uid] = "external"
             continue
-        act, seconds, elapsed = _activity(r, row, path_of.get(uid, ()), cal_names, rescals,
+        act, seconds, elapsed = _activity(r, row, raw, path_of.get(uid, ()), cal_names, rescals,
                                           honor, mpd)
         durations[uid] = (seconds, elapsed)
         activities.append(act)
-        lines.append(doc.lines.get(id(elem)))
-        for link in elem.findall("PredecessorLink"):
-            raw_links.append((elem, uid, link))
+        lines.append(elem_lines.get(id(elem)))
+        if "PredecessorLink" in raw:
+            raw_links.extend((elem, uid, link) for link in elem.findall("PredecessorLink"))
 
     links, link_lines, extra = _links(r, raw_links, durations, {a.id for a in activities},
                                       summary_uids, children, mpd, skipped)
@@ -978,38 +1102,39 @@ def _with_splits(r: _Reader, project: Project) -> Project:
     return project.replace(activities=[changed.get(a.id, a) for a in project.activities])
 
 
-def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[int, str],
-              rescals: dict[int, set[int]], honor: bool, mpd: int
+def _activity(r: _Reader, row: _TaskRow, raw: dict[str, str | None], wbs: tuple[str, ...],
+              cal_names: dict[int, str], rescals: dict[int, set[int]], honor: bool, mpd: int
               ) -> tuple[Activity, float, bool]:
     elem, uid = row.elem, row.uid
     path = f"Tasks/Task[UID={uid}]"
+    get = raw.get
     attrs: dict[str, Any] = {}
-    fmt = r.integer(elem, "DurationFormat", path)
+    fmt = r.integer_of(get("DurationFormat"), elem, "DurationFormat", path)
     elapsed = fmt in ELAPSED_FORMATS if fmt is not None else False
-    seconds = r.seconds(elem, "Duration", path) or 0.0
+    seconds = r.seconds_of(get("Duration"), elem, "Duration", path) or 0.0
     if seconds < 0:
         raise r.where(elem, f"{path}/Duration").error("the duration is negative")
     duration, unit = _amount(seconds, elapsed, fmt in DAY_FORMATS if fmt else False)
     if fmt is not None and r.native:
         attrs["duration_format"] = fmt
     kind = "task"
-    milestone = r.flag(elem, "Milestone")
+    milestone = _flag(get("Milestone"))
     if milestone and seconds == 0:
         kind = "milestone"
     elif milestone:
         attrs["milestone_flag"] = True
-    if r.flag(elem, "Manual"):
+    if _flag(get("Manual")):
         attrs["manual"] = True
-    if r.flag(elem, "Estimated"):
+    if _flag(get("Estimated")):
         attrs["estimated_duration"] = True
     calendar = None
-    cal_uid = r.integer(elem, "CalendarUID", path, default=-1)
+    cal_uid = r.integer_of(get("CalendarUID"), elem, "CalendarUID", path, default=-1)
     if cal_uid is not None and cal_uid >= 0:
         calendar = cal_names.get(cal_uid)
         if calendar is None:
             raise r.where(elem, f"{path}/CalendarUID").error(
                 f"calendar {cal_uid} is not defined under <Calendars>")
-    elif not r.flag(elem, "IgnoreResourceCalendar"):
+    elif not _flag(get("IgnoreResourceCalendar")):
         own = sorted({cal_names[c] for c in rescals.get(uid, ()) if c in cal_names})
         if len(own) == 1:
             calendar = own[0]
@@ -1021,7 +1146,7 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
             attrs["calendar_from"] = "resources"
             attrs["resource_calendars"] = own
     constraints: list[Constraint] = []
-    ctype = r.integer(elem, "ConstraintType", path, default=0)
+    ctype = r.integer_of(get("ConstraintType"), elem, "ConstraintType", path, default=0)
     if ctype:
         if ctype not in CONSTRAINTS:
             raise r.where(elem, f"{path}/ConstraintType").error(f"{ctype} is not 0-7")
@@ -1030,12 +1155,13 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
             model_type = "mandatory_start" if model_type == "start_on" else "mandatory_finish"
         date = None
         if model_type != "as_late_as_possible":
-            date = r.when(elem, "ConstraintDate", path)
+            date = r.when_of(get("ConstraintDate"), elem, "ConstraintDate", path)
             if date is None:
                 raise r.where(elem, f"{path}/ConstraintDate").error(
                     f"ConstraintType {ctype} needs a ConstraintDate")
         constraints.append(Constraint(model_type, date))
-    deadline = r.when(elem, "Deadline", path)
+    text = get("Deadline")
+    deadline = None if text is None else r.when_of(text, elem, "Deadline", path)
     if deadline is not None:
         if not constraints or constraints[0].type not in ("finish_no_later_than",
                                                           "as_late_as_possible",
@@ -1046,15 +1172,18 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
             attrs["deadline"] = True
         else:
             attrs["deadline_date"] = deadline.isoformat()
-    actual_start = r.when(elem, "ActualStart", path)
-    actual_finish = r.when(elem, "ActualFinish", path)
+    text = get("ActualStart")
+    actual_start = None if text is None else r.when_of(text, elem, "ActualStart", path)
+    text = get("ActualFinish")
+    actual_finish = None if text is None else r.when_of(text, elem, "ActualFinish", path)
     if actual_finish is not None and actual_start is None:
         raise r.where(elem, f"{path}/ActualFinish").error("ActualFinish without ActualStart")
-    percent = r.real(elem, "PercentComplete", path)
+    text = get("PercentComplete")
+    percent = None if text is None else r.real_of(text, elem, "PercentComplete", path)
     if percent is not None and not 0 <= percent <= 100:
         raise r.where(elem, f"{path}/PercentComplete").error(f"{percent} is not in 0..100")
     remaining = None
-    rem_seconds = r.seconds(elem, "RemainingDuration", path)
+    rem_seconds = r.seconds_of(get("RemainingDuration"), elem, "RemainingDuration", path)
     if rem_seconds is not None and rem_seconds < 0:
         raise r.where(elem, f"{path}/RemainingDuration").error("the remaining duration is "
                                                               "negative")
@@ -1067,20 +1196,21 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
     if actual_start is not None and actual_finish is None:
         # In progress: the remaining work resumes at Resume (kept in the model
         # when it is not before the actual start).
-        resume = r.when(elem, "Resume", path)
+        resume = r.when_of(get("Resume"), elem, "Resume", path)
         if resume is not None and resume < actual_start:
             resume = None
     for key in ("Resume", "Stop"):
-        value = r.local(elem, key, path)
+        text = get(key)
+        value = None if text is None else r.local_of(text, elem, key, path)
         if value is not None and not (key == "Resume" and resume is not None):
             attrs[key.lower()] = value.isoformat()
-    wbs_code = _text(elem, "WBS")
+    wbs_code = _strip(get("WBS"))
     if wbs_code and r.native:
         attrs["wbs_code"] = wbs_code
     try:
         act = Activity(
             id=uid,
-            name=_text(elem, "Name") or "",
+            name=_strip(get("Name")) or "",
             kind=kind,
             duration=duration,
             duration_unit=unit,
@@ -1094,7 +1224,7 @@ def _activity(r: _Reader, row: _TaskRow, wbs: tuple[str, ...], cal_names: dict[i
             remaining_duration=remaining,
             percent_complete=percent if percent is None or percent != int(percent)
             else int(percent),
-            description=(elem.findtext("Notes") or ""),
+            description=(get("Notes") or "") if "Notes" in raw else "",
             attrs=attrs,
         )
     except ProjtrackError as exc:
@@ -1112,18 +1242,27 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
     external: list[dict[str, Any]] = []
     summary_links: list[dict[str, Any]] = []
     dangling: list[dict[str, Any]] = []
+    integer_of = r.integer_of
+    elem_lines = r.doc.lines
+    amounts: dict[tuple[int, int], tuple[float, str]] = {}  # (LinkLag, LagFormat): lag
+    path = ""
+    last_succ = None
     for _task, succ, link in raw:
-        path = f"Tasks/Task[UID={succ}]/PredecessorLink"
-        pred = r.integer(link, "PredecessorUID", path)
-        code = r.integer(link, "Type", path, default=1)
+        if succ != last_succ:
+            path = f"Tasks/Task[UID={succ}]/PredecessorLink"
+            last_succ = succ
+        get = link.findtext  # few children: a search each is cheaper than a dictionary
+        pred = integer_of(get("PredecessorUID"), link, "PredecessorUID", path)
+        code = integer_of(get("Type"), link, "Type", path, default=1)
         if code not in LINK_TYPES:
             raise r.where(link, f"{path}/Type").error(f"{code} is not a link type 0-3")
         ltype = LINK_TYPES[code]
-        lag_raw = r.integer(link, "LinkLag", path, default=0, limit=MAX_HOURS * 600) or 0
-        fmt = r.integer(link, "LagFormat", path, default=7) or 7
-        if r.flag(link, "CrossProject"):
+        lag_raw = integer_of(get("LinkLag"), link, "LinkLag", path, default=0,
+                             limit=MAX_HOURS * 600) or 0
+        fmt = integer_of(get("LagFormat"), link, "LagFormat", path, default=7) or 7
+        if _flag(get("CrossProject")):
             external.append({"pred": pred, "succ": succ, "type": ltype,
-                             "project": _text(link, "CrossProjectName") or "",
+                             "project": _strip(get("CrossProjectName")) or "",
                              "lag_tenths_of_minutes": lag_raw, "lag_format": fmt})
             continue
         if pred is None:
@@ -1140,14 +1279,32 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
             percent.append({"pred": pred, "succ": succ, "percent": lag_raw,
                             "elapsed": elapsed, "lag": lag, "lag_unit": unit})
         else:
-            elapsed = fmt in ELAPSED_FORMATS
-            lag, unit = _amount(lag_raw * 6, elapsed, fmt in DAY_FORMATS)
+            amount = amounts.get((lag_raw, fmt))
+            if amount is None:
+                amount = amounts[lag_raw, fmt] = _amount(lag_raw * 6, fmt in ELAPSED_FORMATS,
+                                                         fmt in DAY_FORMATS)
+            lag, unit = amount
+        line = elem_lines.get(id(link))
+        if pred not in summaries and succ not in summaries:
+            # The usual link, between two tasks (what the loops below do for one pair).
+            if pred not in known or succ not in known:
+                if succ in known or pred in known:
+                    dangling.append({"pred": pred, "succ": succ, "type": ltype,
+                                     "reason": skipped.get(pred if pred not in known else succ,
+                                                           "unknown task")})
+                continue
+            if pred == succ:
+                continue
+            try:
+                links.append(Link(pred=pred, succ=succ, type=ltype, lag=lag, lag_unit=unit))
+            except ProjtrackError as exc:
+                raise r.doc.where(link, path).relocate(exc) from None
+            lines.append(line)  # type: ignore[arg-type]
+            continue
         preds = children.get(pred, []) if pred in summaries else [pred]
         succs = children.get(succ, []) if succ in summaries else [succ]
-        if pred in summaries or succ in summaries:
-            summary_links.append({"pred": pred, "succ": succ, "type": ltype, "lag": lag,
-                                  "lag_unit": unit})
-        line = r.doc.lines.get(id(link))
+        summary_links.append({"pred": pred, "succ": succ, "type": ltype, "lag": lag,
+                              "lag_unit": unit})
         for p in preds:
             for s in succs:
                 if p not in known or s not in known:
@@ -1162,7 +1319,7 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
                     links.append(Link(pred=p, succ=s, type=ltype, lag=lag, lag_unit=unit))
                 except ProjtrackError as exc:
                     raise r.doc.where(link, path).relocate(exc) from None
-                lines.append(line)
+                lines.append(line)  # type: ignore[arg-type]
     extra: dict[str, Any] = {}
     if percent:
         extra["percent_lags"] = percent
@@ -1331,6 +1488,13 @@ def read_mspdi(path: str | os.PathLike[str] | bytes, *, timezone: str | None = N
     projtrack.exceptions.ImportFormatError: <mspdi>:1: refused: DTDForbidden (...); MS Project ...
     """
     data, file = read_input(path, "mspdi")
+    with gc_paused():  # millions of elements and objects, no cycles among them
+        return _read_data(data, file, timezone)
+
+
+def _read_data(data: bytes, file: str, timezone: str | None) -> Project:
+    # The parsed tree goes when this returns: before the collector resumes, which
+    # would otherwise walk its millions of elements once more.
     doc = _parse_fast(data, file)
     if doc is None:
         return _read(_parse_xml(data, file), timezone)
@@ -1340,6 +1504,7 @@ def read_mspdi(path: str | os.PathLike[str] | bytes, *, timezone: str | None = N
         if exc.line is not None:
             raise
     # Read again, noting element lines, to say where the problem is.
+    del doc
     return _read(_parse_xml(data, file), timezone)
 
 
@@ -1381,7 +1546,11 @@ def stored_results(path: str | os.PathLike[str] | bytes, *, timezone: str = DEFA
     ('2024-03-04 08:00:00+08:00', 480.0)
     """
     data, file = read_input(path, "mspdi")
-    doc = _parse_xml(data, file)
+    with gc_paused():
+        return _stored_results(_parse_xml(data, file), timezone)
+
+
+def _stored_results(doc: _Doc, timezone: str) -> dict[int, dict[str, Any]]:
     r = _Reader(doc, timezone)
     out: dict[int, dict[str, Any]] = {}
     block = doc.root.find("Tasks")
@@ -1437,11 +1606,89 @@ def _pt(seconds: float) -> str:
     return f"{sign}PT{total // 3600}H{total % 3600 // 60}M{total % 60}S"
 
 
-def _local_text(value: Any, tz: str, *, end_of_day: bool = False) -> str:
-    if isinstance(value, _dt.datetime):
-        local = pendulum.instance(value).in_timezone(tz)
-        return local.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{value.isoformat()}T{'17:00:00' if end_of_day else '08:00:00'}"
+def _local_text(value: _dt.datetime, tz: str) -> str:
+    """An instant as local ``YYYY-MM-DDTHH:MM:SS`` text (plain dates: :class:`_PlainDates`)."""
+    local = pendulum.instance(value).in_timezone(tz)
+    return local.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _ordinary_day(work: WorkCalendar | None) -> tuple[int, int]:
+    """Start and end (minutes after midnight, end up to 1440) of an ordinary working day.
+
+    The calendar's first of Monday-Friday with hours (then Saturday, Sunday),
+    the day ``cn`` works a make-up day with; MS Project's 08:00-17:00 without one.
+    """
+    for periods in (work.work_week if work is not None else ()):
+        if periods:
+            return periods[0][0], periods[-1][1]
+    return _MSP_DEFAULT_DAY[0][0], _MSP_DEFAULT_DAY[-1][1]
+
+
+def _day_at(day: _dt.date, minutes: int) -> str:
+    """Local text of ``minutes`` after the midnight of ``day`` (1440: the next midnight)."""
+    when = _dt.datetime(day.year, day.month, day.day) + _dt.timedelta(minutes=minutes)
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class _PlainDates:
+    """Plain dates as the MSPDI date-times that mean the same, per calendar.
+
+    To projtrack a plain date in a start-like field (actual start, resume, start
+    constraints, the data date, the project start) is the start of that day, and
+    in a finish-like field (actual finish, finish constraints, deadline) its end:
+    on a calendar, the first working instant from the day's 00:00 on and the last
+    working instant up to the next midnight (``to_minutes(..., end_of_day=...)``
+    in the engine). MSPDI wants a date-time, so that instant is written: 08:00
+    and 17:00 on ``standard``, 00:00 and the next midnight on ``7d``/``24h``;
+    on a day off, the next start or the previous end of work, which is what the
+    day means to a scheduler. Where the calendar cannot tell (no data for the
+    year on ``cn``), the calendar's ordinary start or end of day is used.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.tz = project.timezone
+        self._works: dict[str, WorkCalendar | None] = {}
+        self._texts: dict[tuple[str, _dt.date, bool], str] = {}
+
+    def work(self, name: str | None) -> WorkCalendar | None:
+        """The working calendar ``name`` (the project's when ``None``), if it resolves."""
+        from projtrack.calendars import get_calendar
+
+        key = name or self.project.calendar
+        if key not in self._works:
+            try:
+                self._works[key] = get_calendar(key, self.project)
+            except ProjtrackError:
+                self._works[key] = None
+        return self._works[key]
+
+    def text(self, value: _dt.date, calendar: str | None, *, finish: bool = False) -> str:
+        """``value`` as local MSPDI date-time text; instants are kept as they are."""
+        if isinstance(value, _dt.datetime):
+            return _local_text(value, self.tz)
+        name = calendar or self.project.calendar
+        day = _dt.date(value.year, value.month, value.day)
+        key = (name, day, finish)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = self._working_instant(name, day, finish)
+        return text
+
+    def _working_instant(self, name: str, day: _dt.date, finish: bool) -> str:
+        work = self.work(name)
+        if work is not None:
+            try:
+                if finish:
+                    at = work.snap_finish(pendulum.Date.fromordinal(day.toordinal() + 1))
+                else:
+                    at = work.snap_start(pendulum.Date(day.year, day.month, day.day))
+            except ProjtrackError:
+                pass  # no calendar data there (cn outside its years): the ordinary day
+            else:
+                return at.in_timezone(self.tz).strftime("%Y-%m-%dT%H:%M:%S")
+        first, last = _ordinary_day(work)
+        return _day_at(day, last if finish else first)
 
 
 def _hhmm(minutes: int) -> str:
@@ -1508,14 +1755,16 @@ _FORMAT_CODES = {"d": 7, "h": 5, "ed": 8, "eh": 6}
 
 
 def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[int, Element]]:
-    tz = project.timezone
     root = Element("Project", {"xmlns": NS})
     mpd = _calendar_minutes_per_day(project, project.calendar)
+    # Plain dates become the working instants they stand for on their calendar.
+    plain = _PlainDates(project)
+    start_text = plain.text(project.start, None)
     _sub(root, "SaveVersion", 12)
     _sub(root, "Name", f"{project.id}.xml")
     _sub(root, "Title", project.name or project.id)
     _sub(root, "ScheduleFromStart", 1)
-    _sub(root, "StartDate", f"{project.start.isoformat()}T08:00:00")
+    _sub(root, "StartDate", start_text)
     critical = project.options.critical_float
     _sub(root, "CriticalSlackLimit", int(critical) if critical == int(critical) else 0)
     _sub(root, "CurrencyCode", "CNY")  # required by the schema since Project 2007
@@ -1523,15 +1772,19 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
                   *project.calendars]
     cal_uid = {c.name: i for i, c in enumerate(cal_models, start=1)}
     _sub(root, "CalendarUID", cal_uid.get(project.calendar, 1))
-    _sub(root, "DefaultStartTime", "08:00:00")
-    _sub(root, "DefaultFinishTime", "17:00:00")
+    # How MS Project completes a date typed without a time: the project calendar's
+    # ordinary working day (00:00-24:00, written 00:00:00 as in WorkingTimes, round
+    # the clock).
+    day_start, day_end = _ordinary_day(plain.work(None))
+    _sub(root, "DefaultStartTime", _hhmm(day_start))
+    _sub(root, "DefaultFinishTime", _hhmm(day_end))
     _sub(root, "MinutesPerDay", mpd)
     _sub(root, "MinutesPerWeek", mpd * 5)
     _sub(root, "DaysPerMonth", 20)
     _sub(root, "DurationFormat", 7)
     _sub(root, "HonorConstraints", 0)
     if project.data_date is not None:
-        _sub(root, "StatusDate", _local_text(project.data_date, tz))
+        _sub(root, "StatusDate", plain.text(project.data_date, None))
     eas = SubElement(root, "ExtendedAttributes")
     ea = SubElement(eas, "ExtendedAttribute")
     _sub(ea, "FieldID", PROJTRACK_FIELD_ID)
@@ -1586,7 +1839,6 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
     by_succ: dict[Any, list[Link]] = {}
     for link in project.links:
         by_succ.setdefault(link.succ, []).append(link)
-    start_text = f"{project.start.isoformat()}T08:00:00"
     cal_mpds: dict[str | None, int] = {}  # calendar look-ups once per calendar, not per task
     for n, act in enumerate(project.activities, start=1):
         te = SubElement(tasks, "Task")
@@ -1604,17 +1856,18 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         _sub(te, "WBS", n)
         _sub(te, "OutlineNumber", n)
         _sub(te, "OutlineLevel", 1)
-        begin = (_local_text(act.actual_start, tz) if act.actual_start is not None
+        begin = (plain.text(act.actual_start, act.calendar) if act.actual_start is not None
                  else start_text)
         _sub(te, "Start", begin)
-        # A plain finish date is the end of its day, and no finish comes before its start.
-        finish = (max(_local_text(act.actual_finish, tz, end_of_day=True), begin)
+        # A plain finish date is the end of its day's work, and no finish comes before
+        # its start.
+        finish = (max(plain.text(act.actual_finish, act.calendar, finish=True), begin)
                   if act.actual_finish is not None else begin)
         _sub(te, "Finish", finish)
         _sub(te, "Duration", _pt(seconds))
         _sub(te, "DurationFormat", _FORMAT_CODES[act.duration_unit])
         if act.resume is not None:  # the schema's place: after Stop, before Estimated
-            _sub(te, "Resume", _local_text(act.resume, tz))
+            _sub(te, "Resume", plain.text(act.resume, act.calendar))
         _sub(te, "Estimated", 0)
         _sub(te, "Milestone", 1 if act.kind == "milestone" else 0)
         _sub(te, "Summary", 0)
@@ -1623,7 +1876,7 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         elif act.actual_finish is not None:
             _sub(te, "PercentComplete", 100)  # finished: 100 % complete, as MS Project has it
         if act.actual_start is not None:
-            _sub(te, "ActualStart", _local_text(act.actual_start, tz))
+            _sub(te, "ActualStart", begin)
         if act.actual_finish is not None:
             _sub(te, "ActualFinish", finish)
         if act.remaining_duration is not None:
@@ -1637,9 +1890,10 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         _sub(te, "CalendarUID", cal_uid.get(act.calendar, -1) if act.calendar else -1)
         if primary is not None and primary.date is not None:
             finish_type = "finish" in primary.type
-            _sub(te, "ConstraintDate", _local_text(primary.date, tz, end_of_day=finish_type))
+            _sub(te, "ConstraintDate", plain.text(primary.date, act.calendar,
+                                                  finish=finish_type))
         if deadline is not None and deadline.date is not None:
-            _sub(te, "Deadline", _local_text(deadline.date, tz, end_of_day=True))
+            _sub(te, "Deadline", plain.text(deadline.date, act.calendar, finish=True))
         if act.description:
             _sub(te, "Notes", act.description)
         for link in by_succ.get(act.id, []):
@@ -1739,28 +1993,8 @@ def mspdi_bytes(project: Project) -> bytes:
     """
     if not isinstance(project, Project):
         raise FileFormatError(f"{project!r} is not a Project", field="project")
-    with _gc_paused():
+    with gc_paused():  # millions of acyclic objects (see gc_paused)
         return _mspdi_bytes(project)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while millions of acyclic objects are made.
-
-    A large project makes millions of elements, dicts and strings; with the
-    collector running, each full collection walks all of them again (about
-    half the time of a 1e5-activity write). They form no reference cycles;
-    any cyclic garbage made meanwhile is collected once the collector resumes.
-    The previous state is restored, so a caller that disabled it keeps it off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _mspdi_bytes(project: Project) -> bytes:

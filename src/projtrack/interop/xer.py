@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import operator
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pendulum
@@ -118,7 +119,10 @@ class XerRow:
         return Where(self.table.file, self.line, f"{self.table.name}.{field}")
 
     def number(self, field: str, *, integer: bool = False) -> Any:
-        text = self.get(field)
+        return self.number_of(self.get(field), field, integer=integer)
+
+    def number_of(self, text: str | None, field: str, *, integer: bool = False) -> Any:
+        """:meth:`number` of ``text``, the value of ``field`` already looked up."""
         if text is None:
             return None
         if not integer and len(text) < 20:  # fast path for ordinary values
@@ -132,16 +136,53 @@ class XerRow:
         return self.where(field).number(text, integer=integer)
 
     def local(self, field: str) -> _dt.datetime | None:
-        text = self.get(field)
+        return self.local_of(self.get(field), field)
+
+    def local_of(self, text: str | None, field: str) -> _dt.datetime | None:
+        """:meth:`local` of ``text``, the value of ``field`` already looked up."""
         if text is None or text.startswith("1899-12-30"):
             return None
         return self.where(field).local(text)
 
     def flag(self, field: str, default: bool = False) -> bool:
-        text = self.get(field)
-        if text is None:
-            return default
-        return text.strip().upper() == "Y"
+        return _flag(self.get(field), default)
+
+
+def _flag(text: str | None, default: bool = False) -> bool:
+    if text is None:
+        return default
+    return text.strip().upper() == "Y"
+
+
+def _columns(table: XerTable | None, fields: Iterable[str]) -> list[tuple[str, int]]:
+    """``(field, position)`` of the ``fields`` the table has (for :func:`_pick`)."""
+    if table is None:
+        return []
+    index = table.index
+    return [(f, index[f]) for f in fields if f in index]
+
+
+def _pick(row: XerRow, columns: list[tuple[str, int]]) -> dict[str, str]:
+    """The non-empty values of some fields of a row: ``get`` for many fields at once.
+
+    A field missing from the result is one :meth:`XerRow.get` gives ``None`` for.
+    """
+    values = row.values
+    n = len(values)
+    return {f: values[i] for f, i in columns if i < n and values[i]}
+
+
+_VALUES = operator.attrgetter("values")
+
+
+def _column(table: XerTable | None, field: str) -> list[str | None]:
+    """``row.get(field)`` for every row of the table, in order."""
+    if table is None:
+        return []
+    i = table.index.get(field)
+    if i is None:
+        return [None] * len(table.rows)
+    return [(v[i] or None) if len(v) > i else None for v in map(_VALUES, table.rows)]
 
 
 class XerTable:
@@ -269,7 +310,20 @@ def parse_xer(source: str | os.PathLike[str] | bytes, *, encoding: str | None = 
     doc = XerDocument(file, used, first.split("\t"))
     table: XerTable | None = None
     ended = False
+    width = 0  # len(table.fields): 0 before a %F line
+    keep: list[XerRow] | None = None  # table.rows, for a table the reader uses
     for number, raw in enumerate(lines[1:], start=2):
+        if width and raw[:3] == "%R\t" and table is not None:  # the usual line, as below
+            values = raw[3:].rstrip("\r").split("\t")
+            if len(values) > width:
+                raise ImportFormatError(
+                    f"the row has {len(values)} values but %F names {width} "
+                    "fields (a tab inside a value?)",
+                    file=file, line=number, field=table.name,
+                )
+            if keep is not None:
+                keep.append(XerRow(table, number, values))
+            continue
         line = raw.rstrip("\r")
         if not line.strip():
             continue
@@ -298,6 +352,8 @@ def parse_xer(source: str | os.PathLike[str] | bytes, *, encoding: str | None = 
                 doc.table_names.append(name)
             else:
                 table.fields = []  # a repeated table restates its fields
+            width = 0
+            keep = table.rows if name in _USED_TABLES else None
         elif tag == "%F":
             if table is None:
                 raise ImportFormatError("%F comes before any %T line", file=file, line=number)
@@ -306,6 +362,7 @@ def parse_xer(source: str | os.PathLike[str] | bytes, *, encoding: str | None = 
             table.index = {}
             for i, f in enumerate(fields):
                 table.index.setdefault(f, i)
+            width = len(fields)
         elif tag == "%E":
             ended = True
             break
@@ -570,6 +627,31 @@ def _options(row: XerRow | None, project_row: XerRow, hours_per_day: float
         raise (row or project_row).where("SCHEDOPTIONS").relocate(exc) from None
 
 
+#: The TASK fields :meth:`_Builder.activity` reads, and the TASKPRED fields of a link.
+_ACTIVITY_FIELDS = (
+    "task_id", "task_code", "task_type", "status_code", "target_drtn_hr_cnt",
+    "remain_drtn_hr_cnt", "clndr_id", "cstr_type", "cstr_date", "cstr_type2", "cstr_date2",
+    "act_start_date", "act_end_date", "complete_pct_type", "phys_complete_pct",
+    "expect_end_date", "suspend_date", "resume_date", "wbs_id", "task_name",
+)
+_LINK_FIELDS = ("task_pred_id", "task_id", "pred_task_id", "proj_id", "pred_proj_id",
+                "pred_type", "lag_hr_cnt")
+
+
+def _link_entry(pred: tuple[XerRow, str | None, str | None],
+                succ: tuple[XerRow, str | None, str | None], pred_proj: str | None,
+                succ_proj: str | None, short_names: dict[str | None, str | None], kind: str,
+                lag: float) -> dict[str, Any]:
+    """A link kept in ``attrs`` (``external_links``, ``dangling_links``)."""
+    return {
+        "pred": pred[2],
+        "pred_project": short_names.get(pred_proj, pred_proj),
+        "succ": succ[2],
+        "succ_project": short_names.get(succ_proj, succ_proj),
+        "type": kind, "lag": lag, "lag_unit": "h",
+    }
+
+
 class _Builder:
     """Turns the tables of one XER document into projects."""
 
@@ -577,7 +659,15 @@ class _Builder:
         self.doc = doc
         self.tz = tz
         self.calendars = {r.get("clndr_id"): r for r in doc.table("CALENDAR")}
-        self.tasks_by_id = {r.get("task_id"): r for r in doc.table("TASK")}
+        task_table = doc.tables.get("TASK")
+        tasks = doc.table("TASK")
+        #: ``get("proj_id")`` of each TASK row, in order.
+        self.task_projects = _column(task_table, "proj_id")
+        #: task_id -> (row, its proj_id, its task_code); the last row of an id wins.
+        self.tasks_by_id: dict[str | None, tuple[XerRow, str | None, str | None]] = dict(zip(
+            _column(task_table, "task_id"),
+            zip(tasks, self.task_projects, _column(task_table, "task_code"), strict=True),
+            strict=True))
         rsrc_cal = {r.get("rsrc_id"): r.get("clndr_id") for r in doc.table("RSRC")}
         self.task_rsrc_cals: dict[str | None, set[str | None]] = {}
         for r in doc.table("TASKRSRC"):
@@ -588,7 +678,10 @@ class _Builder:
                             doc.table("PROJECT")}
 
     def when(self, row: XerRow, field: str) -> pendulum.DateTime | None:
-        value = row.local(field)
+        return self.when_of(row, row.get(field), field)
+
+    def when_of(self, row: XerRow, text: str | None, field: str) -> pendulum.DateTime | None:
+        value = row.local_of(text, field)
         return None if value is None else local_datetime(value, self.tz)
 
     def calendar_set(self, proj_id: str | None) -> tuple[list[Calendar], dict[str, str],
@@ -648,7 +741,8 @@ class _Builder:
 
         data_date = self.when(prow, "last_recalc_date")
         plan_start = prow.local("plan_start_date")
-        tasks = [r for r in doc.table("TASK") if r.get("proj_id") == proj_id]
+        tasks = [r for r, p in zip(doc.table("TASK"), self.task_projects, strict=True)
+                 if p == proj_id]
         if plan_start is None:
             candidates = [d for d in (prow.local("last_recalc_date"),
                                       *(r.local("target_start_date") for r in tasks)) if d]
@@ -662,14 +756,16 @@ class _Builder:
         act_lines: list[int] = []
         code_of: dict[str | None, str] = {}
         seen_codes: dict[str, int] = {}
+        columns = _columns(doc.tables.get("TASK"), _ACTIVITY_FIELDS)
         for row in tasks:
-            act = self.activity(row, cal_names, paths, stages)
+            values = _pick(row, columns)
+            act = self.activity(row, cal_names, paths, stages, values)
             if act.id in seen_codes:
                 raise row.where("task_code").error(
                     f"activity id {act.id!r} is used twice in project {short!r} (also line "
                     f"{seen_codes[act.id]}); P6 activity ids must be unique")
             seen_codes[str(act.id)] = row.line
-            code_of[row.get("task_id")] = str(act.id)
+            code_of[values.get("task_id")] = str(act.id)
             activities.append(act)
             act_lines.append(row.line)
 
@@ -677,42 +773,42 @@ class _Builder:
         link_lines: list[int] = []
         external: list[dict[str, Any]] = []
         dangling: list[dict[str, Any]] = []
+        tasks_by_id = self.tasks_by_id
+        short_names = self.short_names
+        columns = _columns(doc.tables.get("TASKPRED"), _LINK_FIELDS)
         for row in doc.table("TASKPRED"):
-            succ_row = self.tasks_by_id.get(row.get("task_id"))
-            pred_row = self.tasks_by_id.get(row.get("pred_task_id"))
-            succ_proj = row.get("proj_id") or (succ_row.get("proj_id") if succ_row else None)
-            pred_proj = row.get("pred_proj_id") or (pred_row.get("proj_id") if pred_row
-                                                    else None)
+            values = _pick(row, columns)
+            task_id = values.get("task_id")
+            pred_task_id = values.get("pred_task_id")
+            succ_task = tasks_by_id.get(task_id)
+            pred_task = tasks_by_id.get(pred_task_id)
+            succ_proj = values.get("proj_id") or (succ_task[1] if succ_task else None)
+            pred_proj = values.get("pred_proj_id") or (pred_task[1] if pred_task else None)
             if proj_id not in (succ_proj, pred_proj):
                 continue
-            ptype = row.get("pred_type") or "PR_FS"
+            ptype = values.get("pred_type") or "PR_FS"
             if ptype not in LINK_TYPES:
                 raise row.where("pred_type").error(
                     f"{ptype!r} is not one of {', '.join(LINK_TYPES)}")
-            lag = row.number("lag_hr_cnt") or 0
-            if succ_row is None or pred_row is None:
+            lag = row.number_of(values.get("lag_hr_cnt"), "lag_hr_cnt") or 0
+            if succ_task is None or pred_task is None:
                 if succ_proj == proj_id:
-                    dangling.append({"task_pred_id": row.get("task_pred_id"),
-                                     "pred_task_id": row.get("pred_task_id"),
-                                     "task_id": row.get("task_id"),
+                    dangling.append({"task_pred_id": values.get("task_pred_id"),
+                                     "pred_task_id": pred_task_id,
+                                     "task_id": task_id,
                                      "type": LINK_TYPES[ptype], "lag": lag, "lag_unit": "h"})
                 continue
-            entry = {
-                "pred": pred_row.get("task_code"),
-                "pred_project": self.short_names.get(pred_proj, pred_proj),
-                "succ": succ_row.get("task_code"),
-                "succ_project": self.short_names.get(succ_proj, succ_proj),
-                "type": LINK_TYPES[ptype], "lag": lag, "lag_unit": "h",
-            }
-            if succ_proj != pred_proj or pred_row.get("proj_id") != succ_row.get("proj_id"):
-                external.append(entry)
+            if succ_proj != pred_proj or pred_task[1] != succ_task[1]:
+                external.append(_link_entry(pred_task, succ_task, pred_proj, succ_proj,
+                                            short_names, LINK_TYPES[ptype], lag))
                 continue
             try:
-                links.append(Link(pred=code_of[pred_row.get("task_id")],
-                                  succ=code_of[succ_row.get("task_id")],
+                # The rows were found by these ids: they are the rows' own task_id.
+                links.append(Link(pred=code_of[pred_task_id], succ=code_of[task_id],
                                   type=LINK_TYPES[ptype], lag=lag, lag_unit="h"))
             except KeyError:  # a task listed under another project than its row says
-                dangling.append(entry)
+                dangling.append(_link_entry(pred_task, succ_task, pred_proj, succ_proj,
+                                            short_names, LINK_TYPES[ptype], lag))
                 continue
             except ProjtrackError as exc:
                 raise row.where("TASKPRED").relocate(exc) from None
@@ -763,18 +859,23 @@ class _Builder:
         return prow.where("PROJECT").relocate(exc)
 
     def activity(self, row: XerRow, cal_names: dict[str, str],
-                 paths: dict[str, tuple[str, ...]], stages: dict[str, str | None]) -> Activity:
-        code = row.get("task_code")
+                 paths: dict[str, tuple[str, ...]], stages: dict[str, str | None],
+                 values: dict[str, str] | None = None) -> Activity:
+        """The activity of a TASK row (``values``: ``_pick(row, ...)`` of its fields)."""
+        if values is None:
+            values = _pick(row, _columns(row.table, _ACTIVITY_FIELDS))
+        get = values.get
+        code = get("task_code")
         if code is None or not code.strip():
             raise row.where("task_code").error("the activity has no id (task_code)")
-        ttype = row.get("task_type") or "TT_Task"
-        status = row.get("status_code") or "TK_NotStart"
-        attrs: dict[str, Any] = {"p6_task_id": row.get("task_id"), "p6_task_type": ttype,
+        ttype = get("task_type") or "TT_Task"
+        status = get("status_code") or "TK_NotStart"
+        attrs: dict[str, Any] = {"p6_task_id": get("task_id"), "p6_task_type": ttype,
                                  "p6_status": status}
         kind = "task"
         milestone_type = None
-        duration = row.number("target_drtn_hr_cnt") or 0
-        remain = row.number("remain_drtn_hr_cnt")
+        duration = row.number_of(get("target_drtn_hr_cnt"), "target_drtn_hr_cnt") or 0
+        remain = row.number_of(get("remain_drtn_hr_cnt"), "remain_drtn_hr_cnt")
         if duration < 0:
             raise row.where("target_drtn_hr_cnt").error(f"{duration:g} is negative")
         if remain is not None and remain < 0:
@@ -787,13 +888,12 @@ class _Builder:
             duration = 0
             if remain:
                 remain = 0
-        clndr = row.get("clndr_id")
+        clndr = get("clndr_id")
         calendar = cal_names.get(clndr) if clndr is not None else None
         if clndr is not None and calendar is None:
             raise row.where("clndr_id").error(f"calendar {clndr} is not in the CALENDAR table")
         if ttype == "TT_Rsrc":
-            rcals = {cal_names.get(str(c)) for c in self.task_rsrc_cals.get(row.get("task_id"),
-                                                                             ())}
+            rcals = {cal_names.get(str(c)) for c in self.task_rsrc_cals.get(get("task_id"), ())}
             rcals.discard(None)
             if len(rcals) == 1:
                 rcal = rcals.pop()
@@ -804,13 +904,14 @@ class _Builder:
                 attrs["p6_resource_calendars"] = sorted(c for c in rcals if c)
         constraints: list[Constraint] = []
         for tfield, dfield in (("cstr_type", "cstr_date"), ("cstr_type2", "cstr_date2")):
-            ctype = row.get(tfield)
+            ctype = get(tfield)
             if ctype is None:
                 continue
             if ctype not in CONSTRAINTS:
                 raise row.where(tfield).error(f"{ctype!r} is not one of {', '.join(CONSTRAINTS)}")
             model_type = CONSTRAINTS[ctype]
-            date = None if model_type == "as_late_as_possible" else self.when(row, dfield)
+            date = (None if model_type == "as_late_as_possible"
+                    else self.when_of(row, get(dfield), dfield))
             if model_type != "as_late_as_possible" and date is None:
                 raise row.where(dfield).error(f"constraint {ctype} has no date")
             if any(c.type == model_type for c in constraints) or (
@@ -824,16 +925,16 @@ class _Builder:
                 constraints.append(Constraint(model_type, date))
             except ProjtrackError as exc:
                 raise row.where(tfield).relocate(exc) from None
-        actual_start = self.when(row, "act_start_date")
-        actual_finish = self.when(row, "act_end_date")
+        actual_start = self.when_of(row, get("act_start_date"), "act_start_date")
+        actual_finish = self.when_of(row, get("act_end_date"), "act_end_date")
         if actual_finish is not None and actual_start is None:
             raise row.where("act_start_date").error(
                 "the activity has an actual finish but no actual start")
         percent = None
-        pct_type = row.get("complete_pct_type")
+        pct_type = get("complete_pct_type")
         if pct_type:
             attrs["p6_complete_pct_type"] = pct_type
-        phys = row.number("phys_complete_pct")
+        phys = row.number_of(get("phys_complete_pct"), "phys_complete_pct")
         if status == "TK_Complete" or actual_finish is not None:
             percent = 100
         elif pct_type == "CP_Phys" and phys is not None:
@@ -846,14 +947,14 @@ class _Builder:
         if remain is not None and (status != "TK_NotStart" or remain != duration):
             remaining = remain
         for field in ("expect_end_date", "suspend_date", "resume_date"):
-            value = row.local(field)
+            value = row.local_of(get(field), field)
             if value is not None:
                 attrs[f"p6_{field}"] = value.isoformat(sep=" ", timespec="minutes")
-        wbs_id = row.get("wbs_id")
+        wbs_id = get("wbs_id")
         try:
             return Activity(
                 id=code.strip(),
-                name=row.get("task_name") or "",
+                name=get("task_name") or "",
                 kind=kind,
                 duration=duration,
                 duration_unit="h",
