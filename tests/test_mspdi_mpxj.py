@@ -39,15 +39,9 @@ Without ``java`` on PATH the tests skip, except under ``CI=true`` where they fai
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +57,6 @@ from projtrack.testing.strategies import projects
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DUMP = HERE / "mpxj_dump.py"
 EXAMPLES = [ROOT / "examples" / "renhe-road.yaml",
             *sorted((ROOT / "examples" / "shibei-portfolio").glob("*.yaml"))]
 _CONFORMANCE = find_data_dir()
@@ -94,60 +87,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # --------------------------------------------------------------------------- MPXJ process
 
 
-class Mpxj:
-    """One ``mpxj_dump.py --serve`` process: the JVM starts once per test module."""
-
-    def __init__(self) -> None:
-        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(DUMP), "--serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.log, text=True, encoding="utf-8",
-            cwd=str(ROOT),
-        )
-
-    def read(self, path: Path, schedule: str | None = None) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        request = {"path": str(path), "schedule": schedule}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        for line in self.proc.stdout:
-            if line.startswith("MPXJ-JSON "):
-                answer: dict[str, Any] = json.loads(line[len("MPXJ-JSON "):])
-                assert "fatal" not in answer, answer.get("traceback")
-                return answer
-        self.log.seek(0)
-        pytest.fail(f"the MPXJ process ended (exit {self.proc.wait()}):\n{self.log.read()}")
-
-    def close(self) -> None:
-        try:
-            self.proc.communicate(timeout=60)  # closes stdin: the process ends
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-        self.log.close()
-
-
-def _missing() -> str | None:
-    if shutil.which("java") is None:
-        return "no `java` on PATH (MPXJ needs a Java runtime: apt-get install default-jre-headless)"
-    for module in ("mpxj", "jpype"):
-        if importlib.util.find_spec(module) is None:
-            return f"Python package {module!r} missing (pip install -e '.[test]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def mpxj() -> Iterator[Mpxj]:
-    reason = _missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    process = Mpxj()
-    try:
-        yield process
-    finally:
-        process.close()
+# The MPXJ process and the ``mpxj`` fixture live in tests/conftest.py.
 
 
 # --------------------------------------------------------------------------- conversions
@@ -370,7 +310,7 @@ def _check_calendars(project: pt.Project, got: dict[str, Any], where: str) -> No
             day += dt.timedelta(days=1)
 
 
-def write_and_read(mpxj: Mpxj, project: pt.Project, folder: Path, name: str,
+def write_and_read(mpxj: Any, project: pt.Project, folder: Path, name: str,
                    schedule: str | None = None) -> dict[str, Any]:
     target = folder / f"{name}.xml"
     pt.write_mspdi(project, target)
@@ -381,12 +321,12 @@ def write_and_read(mpxj: Mpxj, project: pt.Project, folder: Path, name: str,
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_as_mpxj_reads_them(mpxj: Mpxj, path: Path, tmp_path: Path) -> None:
+def test_examples_as_mpxj_reads_them(mpxj: Any, path: Path, tmp_path: Path) -> None:
     project = pt.load(path)
     check(project, write_and_read(mpxj, project, tmp_path, path.stem))
 
 
-def test_finished_on_a_plain_date_after_a_timed_start(mpxj: Mpxj, tmp_path: Path) -> None:
+def test_finished_on_a_plain_date_after_a_timed_start(mpxj: Any, tmp_path: Path) -> None:
     """A plain finish date is the end of that day: the task is 100 % done and took time."""
     project = pt.Project(
         id="done", start=pendulum.Date(2024, 3, 4), calendar="standard",
@@ -410,14 +350,14 @@ def test_finished_on_a_plain_date_after_a_timed_start(mpxj: Mpxj, tmp_path: Path
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(projects(max_activities=6))
-def test_generated_projects_as_mpxj_reads_them(mpxj: Mpxj, project: pt.Project) -> None:
+def test_generated_projects_as_mpxj_reads_them(mpxj: Any, project: pt.Project) -> None:
     with tempfile.TemporaryDirectory() as folder:
         check(project, write_and_read(mpxj, project, Path(folder), "generated"))
 
 
 @pytest.mark.parametrize("path", MSPDI_FILES or [None],
                          ids=lambda p: p.stem if p is not None else "no-data")
-def test_conformance_files_written_back(mpxj: Mpxj, path: Path | None, tmp_path: Path) -> None:
+def test_conformance_files_written_back(mpxj: Any, path: Path | None, tmp_path: Path) -> None:
     """MS Project files read by projtrack and written again: MPXJ reads what projtrack read."""
     if path is None:
         if os.environ.get("CI") == "true":
@@ -432,7 +372,7 @@ CPM_CALENDARS = ["standard", "cn", "7d", "24h"]
 FIELDS = ("early_start", "early_finish", "late_start", "late_finish")
 
 
-def _agrees_with_schedule(mpxj: Mpxj, project: pt.Project, folder: Path) -> dict[str, Any]:
+def _agrees_with_schedule(mpxj: Any, project: pt.Project, folder: Path) -> dict[str, Any]:
     """MPXJ's MicrosoftScheduler on the written file, from the file's own start, gives
     projtrack's early and late dates to the minute."""
     got = write_and_read(mpxj, project, folder, project.id, schedule=_project_start(project))
@@ -461,7 +401,7 @@ def _agrees_with_schedule(mpxj: Mpxj, project: pt.Project, folder: Path) -> dict
 
 
 @pytest.mark.parametrize("calendar", CPM_CALENDARS)
-def test_mpxj_cpm_agrees_with_schedule(mpxj: Mpxj, calendar: str, tmp_path: Path) -> None:
+def test_mpxj_cpm_agrees_with_schedule(mpxj: Any, calendar: str, tmp_path: Path) -> None:
     """MPXJ's MS Project-style CPM on the written file gives projtrack's dates.
 
     The project runs over China's National Day week (1-7 October 2024, make-up
@@ -492,7 +432,7 @@ def test_mpxj_cpm_agrees_with_schedule(mpxj: Mpxj, calendar: str, tmp_path: Path
 
 
 @pytest.mark.parametrize("calendar", CPM_CALENDARS)
-def test_mpxj_cpm_agrees_on_plain_dates(mpxj: Mpxj, calendar: str, tmp_path: Path) -> None:
+def test_mpxj_cpm_agrees_on_plain_dates(mpxj: Any, calendar: str, tmp_path: Path) -> None:
     """Plain-date constraints, deadlines and actual dates mean in the file what they
     mean to projtrack: the start or the end of the day's working time.
 
