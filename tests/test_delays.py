@@ -48,20 +48,25 @@ def test_suspension_and_overrun_on_the_critical_path() -> None:
          ev(18, "started", "build"), ev(20, "suspended", "build", cause="weather"),
          ev(22, "resumed", "build"), ev(2, "finished", "build", month=4)],
     )
+    # The limit does not count the day of submission (Mon 4 Mar): its 5 working days are
+    # 5-8 and 11 Mar, so the bureau overran by 12-15 Mar = 4 days. The permit's 10 days
+    # against 5 planned leave 1 day (the submission day, which the plan counted) to the
+    # applicant's performance.
     segs = pt.delay_segments(p, plan_of(p), limit_calendar="standard")
     assert [(s.activity, s.kind, s.party, s.cause, s.days) for s in segs.segments] == [
-        ("permit", "approval_overrun", "bureau", "approval_overrun", 5),
+        ("permit", "performance", "owner", "performance", 1),   # placed last before 12 Mar
+        ("permit", "approval_overrun", "bureau", "approval_overrun", 4),
         ("build", "suspension", "builder", "weather", 2),
     ]
-    over = segs.segments[0]
-    assert (over.start, over.end) == (pendulum.datetime(2024, 3, 11, 8, tz="Asia/Shanghai"),
+    over = segs.segments[1]
+    assert (over.start, over.end) == (pendulum.datetime(2024, 3, 12, 8, tz="Asia/Shanghai"),
                                       pendulum.datetime(2024, 3, 15, 17, tz="Asia/Shanghai"))
     a = pt.collapsed_as_built(p, plan_of(p), limit_calendar="standard")
     assert a.total_days == 7
-    assert a.attributed == {"bureau": 5, "builder": 2}
+    assert a.attributed == {"bureau": 4, "builder": 2, "owner": 1}
     assert (a.concurrency_days, a.gains_days, a.unattributed_days) == (0, 0, 0)
     by_cause = pt.collapsed_as_built(p, plan_of(p), by="cause", limit_calendar="standard")
-    assert by_cause.attributed == {"approval_overrun": 5, "weather": 2}
+    assert by_cause.attributed == {"approval_overrun": 4, "performance": 1, "weather": 2}
 
 
 def test_start_gap_goes_to_a_project_wide_spell_then_to_the_late_party() -> None:
@@ -142,13 +147,15 @@ def test_applicant_time_belongs_to_the_applicant_and_limits_restart_each_round()
                 pt.Event(at=D(2024, 10, 9), kind="resubmitted", activity="permit"),
                 pt.Event(at=D(2024, 10, 18), kind="approved", activity="permit")],
     ).as_of(D(2024, 12, 31))
-    round1 = CN.working_days_between(D(2024, 9, 22), D(2024, 9, 27))
-    applicant = CN.working_days_between(D(2024, 9, 27), D(2024, 10, 8))
-    round2 = CN.working_days_between(D(2024, 10, 8), D(2024, 10, 18))
+    # Round 1, after Mon 23 Sep: 24-27 Sep = 4. With the applicant from the return to the
+    # resubmission: Sun 29 Sep (worked), 30 Sep, 8 Oct = 3. Round 2, after Wed 9 Oct:
+    # 10, 11, Sat 12 Oct (worked), 14-18 Oct = 8, 3 over the limit of 5.
+    round1, applicant, round2 = 4, 3, 8
     cyc = pt.approval_cycles(p).to_records()[0]
-    assert (cyc["rounds"], cyc["agency_days"], cyc["applicant_days"]) == (
-        2, round1 + round2, applicant)
-    assert cyc["overrun_days"] == max(0, round1 - 5) + max(0, round2 - 5)
+    assert (cyc["rounds"], cyc["round_days"], cyc["applicant_days"]) == (
+        2, [round1, round2], applicant)
+    assert cyc["agency_days"] == round1 + round2
+    assert cyc["overrun_days"] == 3
     assert cyc["returns"] == ["third_party_review"] and cyc["outcome"] == "approved"
     segs = {s.kind: s for s in pt.delay_segments(p, plan_of(p)).segments}
     assert (segs["applicant"].party, segs["applicant"].cause, segs["applicant"].days) == (
@@ -171,17 +178,18 @@ def _open_permit(**changes: Any) -> pt.Project:
 
 def test_approval_cycles_cut_off_rounds_and_default_limits() -> None:
     p = _open_permit()
-    round1 = CN.working_days_between(D(2024, 9, 22), D(2024, 9, 25))
-    # The open round counts up to the cut-off day's 00:00, so not that day itself.
-    round2 = CN.working_days_between(D(2024, 10, 7), D(2024, 10, 14))
+    # Round 1 after Mon 23 Sep: 24, 25 Sep = 2. The open round counts up to the cut-off
+    # day's 00:00, so not that day itself: after Tue 8 Oct up to Mon 14 Oct, 9, 10, 11,
+    # Sat 12 Oct (worked), 14 Oct = 5.
+    round1, round2 = 2, 5
     (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15), time_limits={"permit": 5}).to_records()
     assert (r["round_days"], r["holder"], r["time_limit"]) == ([round1, round2], "agency", 5)
-    assert r["overrun_days"] == max(0, round1 - 5) + max(0, round2 - 5)
+    assert r["overrun_days"] == 0
     assert r["agency_days"] == round1 + round2
     # The activity's own time_limit wins over the mapping; without a limit, no overrun.
     (r,) = pt.approval_cycles(_open_permit(time_limit=3), as_of=D(2024, 10, 15),
                               time_limits={"permit": 5}).to_records()
-    assert r["time_limit"] == 3 and r["overrun_days"] == max(0, round1 - 3) + (round2 - 3)
+    assert r["time_limit"] == 3 and r["overrun_days"] == 2
     (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15)).to_records()
     assert (r["time_limit"], r["overrun_days"]) == (None, 0)
     # Back with the applicant at the cut-off: the applicant's time runs, not the agency's.
@@ -199,6 +207,108 @@ def test_approval_cycles_needs_no_schedule_for_dated_approvals() -> None:
         pt.schedule(p)
     (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 15)).to_records()
     assert r["rounds"] == 2 and r["holder"] == "agency"
+
+
+def _national_day(*events: tuple[Any, str], time_limit: float | None = 2) -> pt.Project:
+    """A permit on the cn calendar around National Day 2024.
+
+    cn in 2024: 1-7 Oct off; Sun 29 Sep and Sat 12 Oct worked (make-up days); Sat
+    28 Sep, Sat 5 and Sun 6 Oct off.
+    """
+    act = pt.Activity(id="permit", kind="approval", duration=3, party="dev", agency="bureau",
+                      time_limit=time_limit)
+    return pt.Project(
+        id="cn", start=D(2024, 9, 2), calendar="cn", activities=[act],
+        parties=[pt.Party(id="dev"), pt.Party(id="bureau")],
+        events=[pt.Event(at=at, kind=kind, activity="permit") for at, kind in events])
+
+
+def _t(day: int, month: int, hour: int) -> pendulum.DateTime:
+    return pendulum.datetime(2024, month, day, hour, tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize(("submitted", "decided", "days"), [
+    # Fri 27 Sep -> Tue 8 Oct: the day of acceptance is not counted; Sun 29 Sep (worked),
+    # Mon 30 Sep, Tue 8 Oct = 3 (counting 27 Sep too would give 4).
+    (D(2024, 9, 27), D(2024, 10, 8), 3),
+    # The same with times: accepted at 15:00, decided at 10:00. Whole days count, not
+    # hours: 27 Sep is not counted, 8 Oct is.
+    (_t(27, 9, 15), _t(8, 10, 10), 3),
+    (D(2024, 9, 27), _t(8, 10, 10), 3),
+    (_t(27, 9, 15), D(2024, 10, 8), 3),
+    # Accepted on a make-up working day (Sun 29 Sep): not counted either; 30 Sep, 8 Oct.
+    (D(2024, 9, 29), D(2024, 10, 8), 2),
+    # Decided on a make-up working day (Sat 12 Oct), accepted the day before: 1.
+    (D(2024, 10, 11), D(2024, 10, 12), 1),
+    # Accepted on a holiday (Sat 5 Oct): the next working day (8 Oct) is day 1.
+    (D(2024, 10, 5), D(2024, 10, 8), 1),
+    # Decided on the day of acceptance: 0 days, dates or times.
+    (D(2024, 9, 27), D(2024, 9, 27), 0),
+    (_t(27, 9, 9), _t(27, 9, 16), 0),
+    (_t(27, 9, 9), D(2024, 9, 27), 0),
+])
+def test_approval_rounds_count_working_days_as_statutory_limits_do(
+    submitted: Any, decided: Any, days: int
+) -> None:
+    p = _national_day((submitted, "submitted"), (decided, "approved"))
+    (r,) = pt.approval_cycles(p).to_records()
+    assert (r["round_days"], r["agency_days"]) == ([days], days)
+    assert r["overrun_days"] == max(0, days - 2)  # limit: 2 working days after acceptance
+
+
+def test_statutory_count_agrees_with_the_calendar_helpers() -> None:
+    # The documented rule (docs/calendars.md): a round decided on the n-th working day
+    # after acceptance took n days, so a decision on add_working_days(day, limit) is on
+    # time and one working day later is 1 day over.
+    day = D(2024, 9, 27)
+    due = CN.add_working_days(day, 2)
+    assert due == D(2024, 9, 30)
+    for decided, over in ((due, 0), (CN.add_working_days(day, 3), 1)):
+        p = _national_day((day, "submitted"), (decided, "approved"))
+        (r,) = pt.approval_cycles(p).to_records()
+        assert r["overrun_days"] == over
+
+
+def test_the_delay_analysis_uses_the_same_deadline_around_national_day() -> None:
+    # Submitted Fri 27 Sep, returned Sun 29 Sep (worked), resubmitted Tue 8 Oct, approved
+    # Mon 14 Oct; limit 2. Round 1: 29 Sep = 1. Round 2, after 8 Oct: 9, 10 Oct are the
+    # limit (deadline: the end of 10 Oct), 11 Oct, Sat 12 Oct (worked) and Mon 14 Oct are
+    # 3 days over.
+    p = _national_day((D(2024, 9, 27), "submitted"), (D(2024, 9, 29), "returned_for_revision"),
+                      (D(2024, 10, 8), "resubmitted"), (D(2024, 10, 14), "approved"))
+    p = p.as_of(D(2024, 12, 31))
+    (r,) = pt.approval_cycles(p).to_records()
+    assert (r["round_days"], r["overrun_days"]) == ([1, 5], 3)
+    over = [s for s in pt.delay_segments(p, plan_of(p)).segments if s.kind == "approval_overrun"]
+    assert [(s.party, s.days) for s in over] == [("bureau", 3)]
+    assert over[0].start == _t(11, 10, 8) and over[0].end == _t(14, 10, 17)
+    # A timed acceptance moves nothing: the day it falls on is not counted, whatever the hour.
+    timed = _national_day((D(2024, 9, 27), "submitted"),
+                          (D(2024, 9, 29), "returned_for_revision"),
+                          (_t(8, 10, 16), "resubmitted"), (_t(14, 10, 9), "approved"))
+    timed = timed.as_of(D(2024, 12, 31))
+    (r,) = pt.approval_cycles(timed).to_records()
+    assert (r["round_days"], r["overrun_days"]) == ([1, 5], 3)
+    over = [s for s in pt.delay_segments(timed, plan_of(timed)).segments
+            if s.kind == "approval_overrun"]
+    assert over[0].start == _t(11, 10, 8) and over[0].end == _t(14, 10, 9)
+    # Limit 0: only a decision on the day of acceptance is on time.
+    same_day = _national_day((D(2024, 10, 8), "submitted"), (D(2024, 10, 8), "approved"),
+                             time_limit=0).as_of(D(2024, 12, 31))
+    assert pt.approval_cycles(same_day).to_records()[0]["overrun_days"] == 0
+    assert not [s for s in pt.delay_segments(same_day, plan_of(same_day)).segments
+                if s.kind == "approval_overrun"]
+
+
+def test_an_open_round_counts_up_to_the_cut_off() -> None:
+    p = _national_day((D(2024, 9, 27), "submitted"))
+    # A cut-off day means its 00:00: by Tue 8 Oct, 29 and 30 Sep have passed = 2.
+    (r,) = pt.approval_cycles(p, as_of=D(2024, 10, 8)).to_records()
+    assert (r["round_days"], r["holder"], r["overrun_days"]) == ([2], "agency", 0)
+    # A cut-off instant counts the day it falls in, like a decision at that time would.
+    (r,) = pt.approval_cycles(p, as_of=_t(8, 10, 10)).to_records()
+    assert (r["round_days"], r["overrun_days"]) == ([3], 1)
+    assert pt.approval_cycles(p, as_of=_t(8, 10, 0)).to_records()[0]["round_days"] == [2]
 
 
 # --------------------------------------------------------------------------- policies

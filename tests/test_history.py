@@ -245,3 +245,33 @@ def test_datetime_events_and_timezones() -> None:
     assert project.as_of(D(2024, 1, 6)).activity("a").actual_start == at
     assert project.as_of(dt.datetime(2024, 1, 6, 7, 0, tzinfo=dt.timezone.utc)) \
         .activity("a").actual_start == at
+
+
+def test_a_date_only_finish_on_the_day_of_a_timed_start_is_not_before_it() -> None:
+    # A date-only start is the start of its day, a date-only finish the end of its day
+    # (_model._before): finishing on 5 Jan, started at 09:00 on 5 Jan, is consistent.
+    start = pendulum.datetime(2024, 1, 5, 9, tz="Asia/Shanghai")
+    for events in ([{"at": start, "kind": "started"}, {"at": D(2024, 1, 5), "kind": "finished"}],
+                   # file order does not matter: the plain-date finish is at the day's end
+                   [{"at": D(2024, 1, 5), "kind": "finished"}, {"at": start, "kind": "started"}]):
+        hist = replay(make(events, "task"))["a"]
+        assert (hist.actual_start, hist.actual_finish) == (start, D(2024, 1, 5))
+    approval = make([{"at": start, "kind": "submitted"}, {"at": D(2024, 1, 5), "kind": "approved"}])
+    assert replay(approval)["a"].outcome == "approved"
+    # The day before the timed start is still before it; days are the project's (Shanghai):
+    # 23:30 UTC on 5 Jan is 07:30 on 6 Jan there, so a finish on 5 Jan precedes it and a
+    # finish on 6 Jan does not.
+    with pytest.raises(pt.EventHistoryError, match="finishes before"):
+        replay(make([{"at": start, "kind": "started"},
+                     {"at": D(2024, 1, 4), "kind": "finished"}], "task"))
+    utc = pendulum.datetime(2024, 1, 5, 23, 30, tz="UTC")
+    with pytest.raises(pt.EventHistoryError, match="finishes before"):
+        replay(make([{"at": utc, "kind": "started"},
+                     {"at": D(2024, 1, 5), "kind": "finished"}], "task"))
+    hist = replay(make([{"at": utc, "kind": "started"},
+                        {"at": D(2024, 1, 6), "kind": "finished"}], "task"))["a"]
+    assert hist.actual_finish == D(2024, 1, 6)
+    # A date-only start and a timed finish in another zone on the same Shanghai day.
+    hist = replay(make([{"at": D(2024, 1, 6), "kind": "started"},
+                        {"at": utc, "kind": "finished"}], "task"))["a"]
+    assert (hist.actual_start, hist.actual_finish) == (D(2024, 1, 6), utc)

@@ -43,7 +43,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from projtrack._model import Activity, ActivityId, Event, Project, instant
+from projtrack._model import Activity, ActivityId, Event, Project, _before, instant
 from projtrack.exceptions import EventHistoryError, ValidationError
 
 __all__ = ["ActivityHistory", "replay"]
@@ -100,8 +100,31 @@ def cutoff(as_of: Any, tz: str) -> pendulum.DateTime:
     )
 
 
+#: Event kinds that finish an activity when they happen (``attempt`` only on success).
+_FINISH_KINDS = frozenset({"finished", "approved"})
+
+
+def _order_key(ev: Event, tz: str) -> pendulum.DateTime:
+    """When an event happens, for ordering: a date-only finish is the end of its day.
+
+    A date-only value stands for its whole day (``_model._before``); an event
+    that finishes an activity on a plain date happens at the end of that day,
+    after a timed start (or any timed event) earlier on the same day.
+    """
+    at = instant(ev.at, tz)
+    finishes = ev.kind in _FINISH_KINDS or (ev.kind == "attempt" and ev.outcome == "success")
+    if finishes and not isinstance(ev.at, _dt.datetime):
+        return at.add(days=1).subtract(microseconds=1)
+    return at
+
+
 def ordered_events(project: Project, as_of: Any = None) -> list[tuple[int, Event]]:
-    """Events in time order (stable for equal times), optionally up to ``as_of``."""
+    """Events in time order (stable for equal times), optionally up to ``as_of``.
+
+    A date-only event is at the start of its day, except one that finishes an
+    activity (``finished``, ``approved``, a successful ``attempt``): that is at
+    the end of its day, so it follows the timed events of that day.
+    """
     tz = project.timezone
     limit = None if as_of is None else cutoff(as_of, tz)
     items = [
@@ -109,7 +132,7 @@ def ordered_events(project: Project, as_of: Any = None) -> list[tuple[int, Event
         for i, ev in enumerate(project.events)
         if limit is None or instant(ev.at, tz) <= limit
     ]
-    items.sort(key=lambda pair: instant(pair[1].at, tz))
+    items.sort(key=lambda pair: _order_key(pair[1], tz))
     return items
 
 
@@ -193,10 +216,18 @@ def _start(hist: ActivityHistory, ev: Event) -> None:
         hist.actual_start = ev.at
 
 
+def _local(value: Any, tz: str) -> Any:
+    """A date as it is; an instant in the project's time zone (so ``.date()`` is its day)."""
+    return pendulum.instance(value).in_timezone(tz) if isinstance(value, _dt.datetime) else value
+
+
 def _finish(hist: ActivityHistory, ev: Event, index: int, tz: str) -> None:
     if hist.actual_start is None:
         raise _fail(f"activity {ev.activity!r} finishes before it started", index, ev)
-    if instant(ev.at, tz) < instant(hist.actual_start, tz):
+    # A date-only start is the start of its day and a date-only finish its end: a
+    # finish on the day of a timed start is not before it (_model._before, on days
+    # of the project's time zone, the zone of its plain dates).
+    if _before(_local(ev.at, tz), _local(hist.actual_start, tz)):
         raise _fail(
             f"activity {ev.activity!r} finishes before its start {hist.actual_start}", index, ev
         )

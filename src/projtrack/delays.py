@@ -45,8 +45,17 @@ cause are those of the activity's first event if it names a cause, else of a
 project-wide ``suspended``/``resumed`` spell covering it, else the
 activity's party with cause ``added_work``.
 
+Statutory limits of approvals are counted as the law counts them
+(``docs/calendars.md``): the day the file reaches the agency is not counted,
+the limit runs out at the end of the ``time_limit``-th working day after it.
+
 Examples
 --------
+The permit below is submitted on Monday 4 March with a limit of 5 working
+days (5 to 11 March) and approved on 15 March: 4 days over. It took 10 days
+against 5 planned; the plan counted the day of submission, which the limit
+does not, so 1 day is the owner's.
+
 >>> p = pt.loads('''
 ... id: demo
 ... start: 2024-03-04
@@ -67,11 +76,12 @@ Examples
 >>> a = pt.collapsed_as_built(p, plan)
 >>> print(a.summary())  # doctest: +ELLIPSIS
 But-for attribution by party to the finish: +7 working days on standard (...)
-  bureau        5 (approval_overrun)
-  builder       2 (suspension)
-  concurrency   0 (policy scl: stated separately, attributed to no party)
-  gains         0
-  unattributed  0
+  bureau             4 (approval_overrun)
+  builder            2 (suspension)
+  owner              1 (performance)
+  concurrency        0 (policy scl: stated separately, attributed to no party)
+  gains              0
+  unattributed       0
 """
 
 from __future__ import annotations
@@ -956,8 +966,8 @@ class Segments(ResultTable):
     >>> metro = [s for s in segs.segments if s.activity == "metro-pit-approval"]
     >>> [(s.kind, s.party, s.cause, s.days) for s in metro]  # doctest: +NORMALIZE_WHITESPACE
     [('applicant', 'baihesheng', 'third_party_review', 11.0),
-     ('performance', 'baihesheng', 'performance', 19.0),
-     ('approval_overrun', 'qingdao-metro', 'approval_overrun', 6.0)]
+     ('performance', 'baihesheng', 'performance', 20.0),
+     ('approval_overrun', 'qingdao-metro', 'approval_overrun', 5.0)]
     """
 
     columns: ClassVar[tuple[str, ...]] = (
@@ -1957,10 +1967,10 @@ def approval_cycles(
     --------
     >>> cycles = pt.approval_cycles(pt.load("examples/renhe-road.yaml"))
     >>> print(cycles.summary())  # doctest: +ELLIPSIS
-    9 approvals in 'renhe-road', 13 rounds: 335 working days with agencies, 101 with applicants, ...
+    9 approvals in 'renhe-road', 13 rounds: 322 working days with agencies, 101 with applicants, ...
     >>> r = next(r for r in cycles.to_records() if r["id"] == "drawing-review")
     >>> r["round_days"], r["time_limit"], r["overrun_days"]
-    ([13.0, 8.0], 15, 0.0)
+    ([12.0, 7.0], 15, 0.0)
     """
     clock = _Clock(project)
     cutoff = project.data_date if as_of is None else as_of

@@ -305,7 +305,7 @@ class PortfolioDelays(ResultTable):
         >>> pd = pt.Portfolio([pt.load("examples/renhe-road.yaml")]).delays()
         >>> rec = pd.by_agency().to_records()[0]
         >>> rec["group"], rec["approvals"], rec["rounds"], rec["days"]
-        ('qingdao-metro', 2, 4, 68.0)
+        ('qingdao-metro', 2, 4, 65.0)
         """
         rows: dict[Any, dict[str, Any]] = {}
         for a in self.analyses:

@@ -2,7 +2,9 @@
 
 Working-day counts are taken from the State Council's published 2024 holiday
 calendar (National Day 1-7 October off, Sunday 29 September and Saturday 12
-October worked), not from projtrack's own calendar code.
+October worked), not from projtrack's own calendar code. They count as statutory
+time limits do (民法典 Art. 201; 行政许可法 Arts. 42, 82): the day the file
+reaches the agency is not counted, the day of the decision is.
 """
 
 from __future__ import annotations
@@ -131,19 +133,19 @@ def test_cn002_ordered_prerequisites_only_when_present() -> None:
 
 
 def test_cn003_time_limit_in_cn_working_days() -> None:
-    # Submitted Mon 23 Sep 2024, approved Thu 10 Oct: with the agency on 23, 24, 25, 26,
-    # 27, 29 (Sunday, worked), 30 Sep, 8, 9, 10 Oct = 10 working days (the day the file
-    # arrives and the day of the decision both count, as in projtrack.approval_cycles).
+    # Submitted Mon 23 Sep 2024, approved Thu 10 Oct: the working days after the day the
+    # file arrives, up to the day of the decision: 24, 25, 26, 27, 29 (Sunday, worked),
+    # 30 Sep, 8, 9, 10 Oct = 9 working days.
     act = approval("permit", "Construction permit", time_limit=7)
     events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit"),
               pt.Event(at=D(2024, 10, 10), kind="approved", activity="permit")]
     (f,) = check(project([act], events=events), "CN003")
     assert f.severity == "warning"
-    assert (f.evidence["working_days"], f.evidence["limit"], f.evidence["over"]) == (10, 7, 3)
-    assert f.evidence["round_days"] == "10"
-    assert f.message == ("approval 'permit' by agency took 10 working days of government time "
-                         "against a limit of 7 (3 over)")
-    assert check(project([attrs.evolve(act, time_limit=10)], events=events), "CN003") == []
+    assert (f.evidence["working_days"], f.evidence["limit"], f.evidence["over"]) == (9, 7, 2)
+    assert f.evidence["round_days"] == "9"
+    assert f.message == ("approval 'permit' by agency took 9 working days of government time "
+                         "against a limit of 7 (2 over)")
+    assert check(project([attrs.evolve(act, time_limit=9)], events=events), "CN003") == []
 
 
 def returned_once(limit: float) -> pt.Project:
@@ -157,29 +159,31 @@ def returned_once(limit: float) -> pt.Project:
 
 
 def test_cn003_applicant_time_is_excluded_and_the_limit_restarts_each_round() -> None:
-    # Round 1: 23, 24, 25 Sep = 3 working days. With the applicant: 26, 27, 29, 30 Sep
-    # (not counted). Round 2, from the resubmission: 8, 9, 10, 11, 12 Oct (Saturday,
-    # worked) = 5. The statutory clock starts again when the complete file comes back.
-    (f,) = check(returned_once(4), "CN003")
-    assert f.evidence["round_days"] == "3, 5"
-    assert (f.evidence["working_days"], f.evidence["over"], f.evidence["rounds"]) == (8, 1, 2)
+    # Round 1, after 23 Sep: 24, 25 Sep = 2 working days. With the applicant: 26, 27, 29,
+    # 30 Sep (not counted). Round 2, after the resubmission on 8 Oct: 9, 10, 11, 12 Oct
+    # (Saturday, worked) = 4. The statutory clock starts again when the complete file
+    # comes back.
+    (f,) = check(returned_once(3), "CN003")
+    assert f.evidence["round_days"] == "2, 4"
+    assert (f.evidence["working_days"], f.evidence["over"], f.evidence["rounds"]) == (6, 1, 2)
     assert f.evidence["returns"] == 1 and f.evidence["applicant_days"] == 4
     assert f.message == (
-        "approval 'permit' by agency took 8 working days of government time in 2 rounds "
-        "(3 and 5) against a limit of 4 per round (1 over); the limit restarts when the file "
+        "approval 'permit' by agency took 6 working days of government time in 2 rounds "
+        "(2 and 4) against a limit of 3 per round (1 over); the limit restarts when the file "
         "is resubmitted, and the 4 working days with the applicant are not counted")
-    # Each round within 5 days: on time, although the two rounds add up to 8.
-    assert check(returned_once(5), "CN003") == []
+    # Each round within 4 days: on time, although the two rounds add up to 6.
+    assert check(returned_once(4), "CN003") == []
 
 
 def test_cn003_pending_approval_is_overdue_at_the_status_date() -> None:
     act = approval("permit", "Construction permit", time_limit=5)
     events = [pt.Event(at=D(2024, 9, 23), kind="submitted", activity="permit")]
     p = project([act], events=events)
-    # 23-27, 29, 30 Sep, 8, 9 Oct: the status date itself is not yet counted.
+    # 24-27, 29, 30 Sep, 8, 9 Oct: neither the day the file arrived nor the status date
+    # itself (its 00:00) is counted.
     (f,) = check(p, "CN003", as_of=D(2024, 10, 10))
-    assert "is overdue: 9 working days" in f.message and f.evidence["pending"] is True
-    assert check(p, "CN003", as_of=D(2024, 9, 27)) == []  # 4 days so far
+    assert "is overdue: 8 working days" in f.message and f.evidence["pending"] is True
+    assert check(p, "CN003", as_of=D(2024, 9, 27)) == []  # 3 days so far
     assert check(p, "CN003") == []  # no status date: nothing to measure
 
 
@@ -189,12 +193,13 @@ def test_cn003_pending_after_a_resubmission_counts_the_current_round() -> None:
               pt.Event(at=D(2024, 9, 24), kind="returned_for_revision", activity="permit"),
               pt.Event(at=D(2024, 10, 8), kind="resubmitted", activity="permit")]
     p = project([act], events=events)
-    # Round 2 so far: 8, 9, 10, 11, 12 Oct (Saturday, worked) by Mon 14 Oct = 5: on time.
-    assert check(p, "CN003", as_of=D(2024, 10, 14)) == []
-    (f,) = check(p, "CN003", as_of=D(2024, 10, 15))  # + 14 Oct = 6
-    assert f.evidence["round_days"] == "2, 6" and f.evidence["over"] == 1
+    # Round 1: 24 Sep = 1. Round 2 so far, after 8 Oct: 9, 10, 11, 12 Oct (Saturday,
+    # worked), Mon 14 Oct by Tue 15 Oct = 5: on time.
+    assert check(p, "CN003", as_of=D(2024, 10, 15)) == []
+    (f,) = check(p, "CN003", as_of=D(2024, 10, 16))  # + 15 Oct = 6
+    assert f.evidence["round_days"] == "1, 6" and f.evidence["over"] == 1
     assert f.message.startswith("approval 'permit' by agency is overdue: 6 working days of "
-                                "government time in round 2 by 2024-10-15 against a limit of 5")
+                                "government time in round 2 by 2024-10-16 against a limit of 5")
 
 
 def test_cn003_actual_dates_without_events_and_statutory_default() -> None:
@@ -202,12 +207,12 @@ def test_cn003_actual_dates_without_events_and_statutory_default() -> None:
                    actual_finish=D(2024, 10, 10))
     (f,) = check(project([act]), "CN003")  # no time_limit: the statute's 7 days
     assert f.evidence["limit"] == 7 and f.evidence["limit_source"].startswith("statutory")
-    assert (f.evidence["working_days"], f.evidence["over"]) == (10, 3)
+    assert (f.evidence["working_days"], f.evidence["over"]) == (9, 2)  # as with events
     assert check(project([act]), "CN003", options={"cn.default_time_limits": False}) == []
 
 
 def test_cn003_beyond_the_holiday_data_counts_weekdays_and_says_so() -> None:
-    # No official 2099 holiday data: Mon 5 Jan to Fri 16 Jan 2099 is 10 weekdays.
+    # No official 2099 holiday data: after Mon 5 Jan up to Fri 16 Jan 2099, 9 weekdays.
     act = approval("permit", "Construction permit", time_limit=7)
     events = [pt.Event(at=D(2099, 1, 5), kind="submitted", activity="permit"),
               pt.Event(at=D(2099, 1, 16), kind="approved", activity="permit")]
@@ -215,7 +220,7 @@ def test_cn003_beyond_the_holiday_data_counts_weekdays_and_says_so() -> None:
                    parties=[pt.Party(id="agency", role="government_agency")],
                    activities=[act], events=events)
     (f,) = check(p, "CN003")
-    assert (f.evidence["working_days"], f.evidence["calendar_estimated"]) == (10, True)
+    assert (f.evidence["working_days"], f.evidence["calendar_estimated"]) == (9, True)
     assert "counted as plain weekdays" in f.message
 
 
@@ -229,12 +234,12 @@ def test_cn003_agrees_with_approval_cycles_on_renhe_road() -> None:
     for k, ev in found.items():
         assert (ev["working_days"], ev["over"]) == (cycles[k]["agency_days"],
                                                      cycles[k]["overrun_days"]), k
-    # Metro Group, foundation-pit scheme, on the 2022 holiday calendar: round 1 from Mon
-    # 29 Aug to Fri 23 Sep is 19 working days (Mid-Autumn Mon 12 Sep off); round 2 from
-    # Fri 14 Oct to Fri 18 Nov is 26. Limit 20 per round: 0 + 6 over.
+    # Metro Group, foundation-pit scheme, on the 2022 holiday calendar: round 1, after Mon
+    # 29 Aug up to Fri 23 Sep, is 18 working days (Mid-Autumn Mon 12 Sep off); round 2,
+    # after Fri 14 Oct up to Fri 18 Nov, is 25. Limit 20 per round: 0 + 5 over.
     pit = found["metro-pit-approval"]
-    assert (pit["round_days"], pit["working_days"], pit["over"]) == ("19, 26", 45, 6)
-    # The drawing review took 13 and 8 working days in its two rounds: each within 15.
+    assert (pit["round_days"], pit["working_days"], pit["over"]) == ("18, 25", 43, 5)
+    # The drawing review took 12 and 7 working days in its two rounds: each within 15.
     assert "drawing-review" not in found
 
 

@@ -25,11 +25,12 @@ construction_permit}`` (identifiers in :data:`APPROVALS`), else keywords in
 the English or Chinese name (``施工许可``, ``construction permit``...), for
 activities of kind ``approval`` (or ``milestone``). Government time is
 :func:`projtrack.approval_cycles`' (one computation for both): a round runs
-from ``submitted``/``resubmitted`` (that day counts) to
-``returned_for_revision``, ``rejected``, ``approved`` or ``finished`` (counted
-too); the time back with the applicant is not counted, and the statutory
-limit starts again with each resubmission of the complete file (行政许可法
-Arts. 32, 42: the limit runs from acceptance of complete materials). Without
+from ``submitted``/``resubmitted`` (that day, the day of acceptance, is not
+counted) to ``returned_for_revision``, ``rejected``, ``approved`` or
+``finished`` (counted); the time back with the applicant is not counted, and
+the statutory limit starts again with each resubmission of the complete file
+(行政许可法 Arts. 32, 42: the limit runs from acceptance of complete
+materials). Without
 events, ``actual_start`` to ``actual_finish``.
 
 Options: ``cn.default_time_limits`` (default ``True``: use the statutory
