@@ -55,7 +55,7 @@ class Mpxj:
     """
 
     def __init__(self) -> None:
-        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
         self.proc = subprocess.Popen(
             [sys.executable, str(_TESTS / "mpxj_dump.py"), "--serve"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self.log, text=True, encoding="utf-8",

@@ -396,7 +396,8 @@ PROJECT_ORDER = ["SaveVersion", "Name", "Title", "ScheduleFromStart", "StartDate
                  "Calendars", "Tasks"]
 TASK_ORDER = ["UID", "ID", "Name", "Type", "IsNull", "WBS", "OutlineNumber", "OutlineLevel",
               "Start", "Finish", "Duration", "DurationFormat", "Resume", "Estimated", "Milestone",
-              "Summary", "PercentComplete", "ActualStart", "ActualFinish", "RemainingDuration",
+              "Summary", "PercentComplete", "ActualStart", "ActualFinish", "ActualDuration",
+              "RemainingDuration",
               "ConstraintType", "CalendarUID", "ConstraintDate", "Deadline", "Notes",
               "PredecessorLink", "ExtendedAttribute"]
 CALENDAR_ORDER = ["UID", "Name", "IsBaseCalendar", "IsBaselineCalendar", "BaseCalendarUID",

@@ -386,9 +386,11 @@ class _Reader:
         if text is None:
             return None
         try:
-            return _NOWHERE.number(text, limit=1e12)  # type: ignore[no-any-return]
+            value: float = _NOWHERE.number(text, limit=1e12)
+            return value
         except ImportFormatError:
-            return self.where(elem, f"{path}/{name}").number(text, limit=1e12)  # type: ignore[no-any-return]
+            located: float = self.where(elem, f"{path}/{name}").number(text, limit=1e12)
+            return located
 
     def flag(self, elem: Element, name: str, default: bool = False) -> bool:
         return _flag(_text(elem, name), default)
@@ -862,7 +864,7 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
         if uid in seen:
             raise doc.where(elem, "Tasks/Task/UID").error(
                 f"task UID {uid} is used twice (also line {seen[uid]})")
-        seen[uid] = elem_lines.get(id(elem))  # type: ignore[assignment]
+        seen[uid] = elem_lines.get(id(elem))
         if _flag(raw.get("IsNull")):
             continue
         level = integer_of(raw.get("OutlineLevel"), elem, "OutlineLevel",
@@ -1187,6 +1189,8 @@ def _activity(r: _Reader, row: _TaskRow, raw: dict[str, str | None], wbs: tuple[
     if rem_seconds is not None and rem_seconds < 0:
         raise r.where(elem, f"{path}/RemainingDuration").error("the remaining duration is "
                                                               "negative")
+    if rem_seconds == 0 and actual_finish is not None:
+        rem_seconds = None  # finished: nothing remains, whatever the field says
     if rem_seconds is not None and (actual_start is not None or rem_seconds != seconds):
         remaining = _hours(rem_seconds)
         if unit == "ed":
@@ -1299,7 +1303,7 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
                 links.append(Link(pred=pred, succ=succ, type=ltype, lag=lag, lag_unit=unit))
             except ProjtrackError as exc:
                 raise r.doc.where(link, path).relocate(exc) from None
-            lines.append(line)  # type: ignore[arg-type]
+            lines.append(line)
             continue
         preds = children.get(pred, []) if pred in summaries else [pred]
         succs = children.get(succ, []) if succ in summaries else [succ]
@@ -1319,7 +1323,7 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
                     links.append(Link(pred=p, succ=s, type=ltype, lag=lag, lag_unit=unit))
                 except ProjtrackError as exc:
                     raise r.doc.where(link, path).relocate(exc) from None
-                lines.append(line)  # type: ignore[arg-type]
+                lines.append(line)
     extra: dict[str, Any] = {}
     if percent:
         extra["percent_lags"] = percent
@@ -1879,7 +1883,18 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
             _sub(te, "ActualStart", begin)
         if act.actual_finish is not None:
             _sub(te, "ActualFinish", finish)
-        if act.remaining_duration is not None:
+        if act.actual_start is not None:
+            # Work done so far (MS Project always writes it for started tasks).
+            if act.actual_finish is not None:
+                done = act.duration
+            elif act.remaining_duration is not None:
+                done = max(0.0, act.duration - act.remaining_duration)
+            else:
+                done = act.duration * (act.percent_complete or 0) / 100
+            _sub(te, "ActualDuration", _pt(_seconds(done, act.duration_unit, cal_mpd)))
+        if act.actual_finish is not None:
+            _sub(te, "RemainingDuration", _pt(0))
+        elif act.remaining_duration is not None:
             _sub(te, "RemainingDuration",
                  _pt(_seconds(act.remaining_duration, act.duration_unit, cal_mpd)))
         primary = act.constraints[0] if act.constraints else None

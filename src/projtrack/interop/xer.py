@@ -54,6 +54,7 @@ from projtrack.exceptions import ImportFormatError, ProjtrackError
 from projtrack.interop._common import (
     MAX_HOURS,
     Where,
+    gc_paused,
     local_datetime,
     merge_periods,
     read_input,
@@ -298,6 +299,11 @@ def parse_xer(source: str | os.PathLike[str] | bytes, *, encoding: str | None = 
     >>> doc.version, [r.get("proj_short_name") for r in doc.table("PROJECT")]
     ('22.12', ['DEMO'])
     """
+    with gc_paused():  # a row and a list of values per line, no cycles among them
+        return _parse_xer(source, encoding)
+
+
+def _parse_xer(source: str | os.PathLike[str] | bytes, encoding: str | None) -> XerDocument:
     data, file = read_input(source, "xer")
     text, used = _decode(data, encoding, file)
     lines = text.split("\n")
@@ -1032,7 +1038,15 @@ def read_xer(path: str | os.PathLike[str] | bytes, *, encoding: str | None = Non
     '2024-03-04 08:00:00+08:00'
     """
     tz = _timezone(timezone)
-    doc = parse_xer(path, encoding=encoding)
+    with gc_paused():  # millions of rows, values and objects, no cycles among them
+        return _read_projects(path, encoding, tz)
+
+
+def _read_projects(path: str | os.PathLike[str] | bytes, encoding: str | None, tz: str
+                   ) -> list[Project]:
+    # The document goes when this returns: before the collector resumes, which would
+    # otherwise walk its rows once more.
+    doc = _parse_xer(path, encoding)
     builder = _Builder(doc, tz)
     return [builder.project(row) for row in doc.table("PROJECT")]
 
