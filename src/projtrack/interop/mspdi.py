@@ -984,7 +984,7 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
     return _with_splits(r, project)
 
 
-def _relocate(exc: ProjtrackError, file: str, lines: list[int | None], link_lines: list[int]
+def _relocate(exc: ProjtrackError, file: str, lines: list[int | None], link_lines: list[int | None]
               ) -> NoReturn:
     """Re-raise a model error at the XML line of the activity or link it names."""
     m = re.match(r"(activities|links)\[(\d+)\]", exc.field or "")
@@ -1239,9 +1239,9 @@ def _activity(r: _Reader, row: _TaskRow, raw: dict[str, str | None], wbs: tuple[
 def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
            durations: dict[int, tuple[float, bool]], known: set[Any], summaries: set[int],
            children: dict[int, list[int]], mpd: int, skipped: dict[int, str]
-           ) -> tuple[list[Link], list[int], dict[str, Any]]:
+           ) -> tuple[list[Link], list[int | None], dict[str, Any]]:
     links: list[Link] = []
-    lines: list[int] = []
+    lines: list[int | None] = []
     percent: list[dict[str, Any]] = []
     external: list[dict[str, Any]] = []
     summary_links: list[dict[str, Any]] = []
