@@ -35,7 +35,7 @@ import datetime as _dt
 import operator
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pendulum
@@ -171,6 +171,31 @@ def _pick(row: XerRow, columns: list[tuple[str, int]]) -> dict[str, str]:
     values = row.values
     n = len(values)
     return {f: values[i] for f, i in columns if i < n and values[i]}
+
+
+def _reader(table: XerTable | None, fields: tuple[str, ...]
+            ) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function from a row's values to those of ``fields`` (``""`` where ``get`` gives None).
+
+    The usual row has every field: one ``itemgetter`` call reads them all.
+    """
+    index = table.index if table is not None else {}
+    positions = [index.get(f) for f in fields]
+    known = [i for i in positions if i is not None]
+    if len(known) == len(positions) > 1:
+        picker = operator.itemgetter(*known)
+        need = max(known) + 1
+
+        def read(values: list[str]) -> tuple[str, ...]:
+            if len(values) >= need:
+                return picker(values)  # type: ignore[no-any-return]
+            return tuple(values[i] if i < len(values) else "" for i in known)
+        return read
+
+    def read_some(values: list[str]) -> tuple[str, ...]:
+        n = len(values)
+        return tuple(values[i] if i is not None and i < n else "" for i in positions)
+    return read_some
 
 
 _VALUES = operator.attrgetter("values")
@@ -320,7 +345,10 @@ def _parse_xer(source: str | os.PathLike[str] | bytes, encoding: str | None) -> 
     keep: list[XerRow] | None = None  # table.rows, for a table the reader uses
     for number, raw in enumerate(lines[1:], start=2):
         if width and raw[:3] == "%R\t" and table is not None:  # the usual line, as below
-            values = raw[3:].rstrip("\r").split("\t")
+            values = raw.split("\t")  # = ["%R", *raw[3:].rstrip("\r").split("\t")]
+            del values[0]
+            if values[-1][-1:] == "\r":
+                values[-1] = values[-1].rstrip("\r")
             if len(values) > width:
                 raise ImportFormatError(
                     f"the row has {len(values)} values but %F names {width} "
@@ -682,9 +710,19 @@ class _Builder:
                 self.task_rsrc_cals.setdefault(r.get("task_id"), set()).add(cal)
         self.short_names = {r.get("proj_id"): r.get("proj_short_name") for r in
                             doc.table("PROJECT")}
+        self._numbers: dict[str, Any] = {}
 
     def when(self, row: XerRow, field: str) -> pendulum.DateTime | None:
         return self.when_of(row, row.get(field), field)
+
+    def number_of(self, row: XerRow, text: str | None, field: str) -> Any:
+        """``row.number_of(text, field)``, once per distinct text (files repeat a few values)."""
+        if text is None:
+            return None
+        value = self._numbers.get(text)
+        if value is None:
+            value = self._numbers[text] = row.number_of(text, field)
+        return value
 
     def when_of(self, row: XerRow, text: str | None, field: str) -> pendulum.DateTime | None:
         value = row.local_of(text, field)
@@ -781,25 +819,26 @@ class _Builder:
         dangling: list[dict[str, Any]] = []
         tasks_by_id = self.tasks_by_id
         short_names = self.short_names
-        columns = _columns(doc.tables.get("TASKPRED"), _LINK_FIELDS)
+        read = _reader(doc.tables.get("TASKPRED"), _LINK_FIELDS)
         for row in doc.table("TASKPRED"):
-            values = _pick(row, columns)
-            task_id = values.get("task_id")
-            pred_task_id = values.get("pred_task_id")
+            (task_pred_id, succ_text, pred_text, row_proj, row_pred_proj, ptype,
+             lag_text) = read(row.values)
+            task_id = succ_text or None
+            pred_task_id = pred_text or None
             succ_task = tasks_by_id.get(task_id)
             pred_task = tasks_by_id.get(pred_task_id)
-            succ_proj = values.get("proj_id") or (succ_task[1] if succ_task else None)
-            pred_proj = values.get("pred_proj_id") or (pred_task[1] if pred_task else None)
+            succ_proj = row_proj or (succ_task[1] if succ_task else None)
+            pred_proj = row_pred_proj or (pred_task[1] if pred_task else None)
             if proj_id not in (succ_proj, pred_proj):
                 continue
-            ptype = values.get("pred_type") or "PR_FS"
+            ptype = ptype or "PR_FS"
             if ptype not in LINK_TYPES:
                 raise row.where("pred_type").error(
                     f"{ptype!r} is not one of {', '.join(LINK_TYPES)}")
-            lag = row.number_of(values.get("lag_hr_cnt"), "lag_hr_cnt") or 0
+            lag = self.number_of(row, lag_text or None, "lag_hr_cnt") or 0
             if succ_task is None or pred_task is None:
                 if succ_proj == proj_id:
-                    dangling.append({"task_pred_id": values.get("task_pred_id"),
+                    dangling.append({"task_pred_id": task_pred_id or None,
                                      "pred_task_id": pred_task_id,
                                      "task_id": task_id,
                                      "type": LINK_TYPES[ptype], "lag": lag, "lag_unit": "h"})
@@ -880,8 +919,8 @@ class _Builder:
                                  "p6_status": status}
         kind = "task"
         milestone_type = None
-        duration = row.number_of(get("target_drtn_hr_cnt"), "target_drtn_hr_cnt") or 0
-        remain = row.number_of(get("remain_drtn_hr_cnt"), "remain_drtn_hr_cnt")
+        duration = self.number_of(row, get("target_drtn_hr_cnt"), "target_drtn_hr_cnt") or 0
+        remain = self.number_of(row, get("remain_drtn_hr_cnt"), "remain_drtn_hr_cnt")
         if duration < 0:
             raise row.where("target_drtn_hr_cnt").error(f"{duration:g} is negative")
         if remain is not None and remain < 0:
@@ -940,7 +979,7 @@ class _Builder:
         pct_type = get("complete_pct_type")
         if pct_type:
             attrs["p6_complete_pct_type"] = pct_type
-        phys = row.number_of(get("phys_complete_pct"), "phys_complete_pct")
+        phys = self.number_of(row, get("phys_complete_pct"), "phys_complete_pct")
         if status == "TK_Complete" or actual_finish is not None:
             percent = 100
         elif pct_type == "CP_Phys" and phys is not None:
@@ -1044,11 +1083,15 @@ def read_xer(path: str | os.PathLike[str] | bytes, *, encoding: str | None = Non
 
 def _read_projects(path: str | os.PathLike[str] | bytes, encoding: str | None, tz: str
                    ) -> list[Project]:
-    # The document goes when this returns: before the collector resumes, which would
-    # otherwise walk its rows once more.
     doc = _parse_xer(path, encoding)
-    builder = _Builder(doc, tz)
-    return [builder.project(row) for row in doc.table("PROJECT")]
+    try:
+        builder = _Builder(doc, tz)
+        return [builder.project(row) for row in doc.table("PROJECT")]
+    finally:
+        # Rows and their table refer to each other: without this, the document would
+        # wait for the collector (which resumes after this returns) to walk its rows.
+        for table in doc.tables.values():
+            table.rows = []
 
 
 # =========================================================================== stored results
