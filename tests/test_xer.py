@@ -54,7 +54,8 @@ PROJECT_FIELDS = ["proj_id", "proj_short_name", "clndr_id", "plan_start_date",
 TASK_FIELDS = ["task_id", "proj_id", "wbs_id", "clndr_id", "task_code", "task_name",
                "task_type", "status_code", "target_drtn_hr_cnt", "remain_drtn_hr_cnt",
                "act_start_date", "act_end_date", "cstr_type", "cstr_date", "cstr_type2",
-               "cstr_date2", "complete_pct_type", "phys_complete_pct"]
+               "cstr_date2", "complete_pct_type", "phys_complete_pct", "suspend_date",
+               "resume_date"]
 PRED_FIELDS = ["task_pred_id", "task_id", "pred_task_id", "proj_id", "pred_proj_id",
                "pred_type", "lag_hr_cnt"]
 CAL_FIELDS = ["clndr_id", "default_flag", "clndr_name", "proj_id", "base_clndr_id",
@@ -392,6 +393,25 @@ def test_progress_fields():
     assert (half.remaining_duration, half.percent_complete) == (10, 75)
     assert (phys.remaining_duration, phys.percent_complete) == (30, 60)
     assert todo.remaining_duration is None and todo.percent_complete is None
+
+
+def test_suspended_and_resumed_work_goes_on_at_the_resume_date():
+    # 40 h on an 8-16 calendar, 16 h done, suspended Tue 5 March, resumed Mon 11 March.
+    [p] = read_xer(simple([
+        task(11, "SUSP", status_code="TK_Active", target_drtn_hr_cnt=40, remain_drtn_hr_cnt=24,
+             act_start_date="2024-03-04 08:00", suspend_date="2024-03-05 16:00",
+             resume_date="2024-03-11 08:00"),
+        task(12, "HELD", status_code="TK_Active", target_drtn_hr_cnt=40, remain_drtn_hr_cnt=24,
+             act_start_date="2024-03-04 08:00", suspend_date="2024-03-05 16:00"),
+    ], project={"last_recalc_date": "2024-03-06 08:00"}))
+    susp, held = p.activities
+    assert susp.resume == pendulum.datetime(2024, 3, 11, 8, tz=TZ)
+    assert "p6_resume_date" not in susp.attrs and susp.attrs["p6_suspend_date"]
+    assert held.resume is None and held.attrs["p6_suspend_date"] == "2024-03-05 16:00"
+    s = pt.schedule(p)
+    # Three 8 h days from the resume date; the unsuspended one goes on at the data date.
+    assert s["SUSP"]["early_finish"] == pendulum.datetime(2024, 3, 13, 16, tz=TZ)
+    assert s["HELD"]["early_finish"] == pendulum.datetime(2024, 3, 8, 16, tz=TZ)
 
 
 def test_wbs_path_and_stage():

@@ -991,9 +991,15 @@ class _Builder:
         remaining = None
         if remain is not None and (status != "TK_NotStart" or remain != duration):
             remaining = remain
+        resume = None
+        if actual_start is not None and actual_finish is None and get("suspend_date"):
+            # Suspended, then resumed: P6 schedules the remaining work from the resume date.
+            resume = self.when_of(row, get("resume_date"), "resume_date")
+            if resume is not None and resume < actual_start:
+                resume = None
         for field in ("expect_end_date", "suspend_date", "resume_date"):
             value = row.local_of(get(field), field)
-            if value is not None:
+            if value is not None and not (field == "resume_date" and resume is not None):
                 attrs[f"p6_{field}"] = value.isoformat(sep=" ", timespec="minutes")
         wbs_id = get("wbs_id")
         try:
@@ -1010,6 +1016,7 @@ class _Builder:
                 milestone_type=milestone_type,
                 actual_start=actual_start,
                 actual_finish=actual_finish,
+                resume=resume,
                 remaining_duration=remaining,
                 percent_complete=percent,
                 attrs=attrs,
