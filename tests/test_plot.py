@@ -402,3 +402,18 @@ def test_waterfall_reads_roll_up_groups() -> None:
     ax = plot.delay_waterfall(RollUp()).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["late_start", "epidemic", "Total"]
     assert bars(ax)[-1].get_width() == 731.0
+
+
+def test_gantt_draws_split_tasks_as_pieces_of_work() -> None:
+    p = pt.Project(id="s", start=pendulum.Date(2024, 3, 4), calendar="standard",
+                   activities=[pt.Activity(id="pit", duration=10,
+                                           splits=[pt.Split(4, 3), pt.Split(7, 1)])])
+    fig = plot.gantt(pt.schedule(p), group_by=None)
+    bars = sorted((round(b.get_x(), 3), round(b.get_width(), 3))
+                  for b in fig.axes[0].patches if b.get_height() > 0.3)
+    # Mon 4 - Thu 7 (4 days), pause Fri 8 - Tue 12, Wed 13 - Fri 15 (3 days), pause Mon 18,
+    # Tue 19 - Thu 21 (3 days): three pieces, 14 working days end to end.
+    days = [(mdates.num2date(x).date().day, w) for x, w in bars]
+    assert [d for d, _ in days] == [4, 13, 19]
+    s = pt.schedule(p)
+    assert s["pit"]["early_finish"] == pendulum.datetime(2024, 3, 21, 17, tz="Asia/Shanghai")
