@@ -529,3 +529,20 @@ def test_the_delays_command() -> None:
     bad = runner.invoke(cli, ["delays", "examples/renhe-road.yaml", "--to", "listing-1"])
     assert bad.exit_code == 1 and "not in baseline" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_a_planned_pause_is_not_a_delay() -> None:
+    # 10 days of work with 3 + 1 days of planned pauses, finished on the 14th working day.
+    tz = "Asia/Shanghai"
+
+    def done(splits: list[pt.Split]) -> pt.Project:
+        return pt.Project(
+            id="s", start=pendulum.Date(2024, 3, 4), calendar="standard",
+            data_date=pendulum.datetime(2024, 3, 25, 8, tz=tz),
+            activities=[pt.Activity(id="pit", duration=10, splits=splits,
+                                    actual_start=pendulum.datetime(2024, 3, 4, 8, tz=tz),
+                                    actual_finish=pendulum.datetime(2024, 3, 21, 17, tz=tz))])
+
+    assert pt.delay_segments(done([pt.Split(4, 3), pt.Split(7, 1)])).segments == []
+    unplanned = pt.delay_segments(done([])).segments
+    assert [(s.kind, s.days) for s in unplanned] == [("performance", 4.0)]

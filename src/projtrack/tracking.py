@@ -134,9 +134,13 @@ class _Clock:
         return (self.w(cal, b) - self.w(cal, a)) / self.mpd(cal)
 
     def planned_minutes(self, act: Activity) -> int:
-        """An activity's planned duration in working minutes on its scheduling calendar."""
+        """An activity's planned span in working minutes on its scheduling calendar.
+
+        The span is the work plus any planned pauses (splits): a pause that was
+        planned is not a delay.
+        """
         factor = {"d": self.mpd(self.calendar_name(act)), "h": 60, "ed": 1440, "eh": 60}
-        return round(act.duration * factor[act.duration_unit])
+        return round((act.duration + act.pauses_ahead()) * factor[act.duration_unit])
 
 
 def _dates(
