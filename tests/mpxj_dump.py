@@ -145,9 +145,8 @@ class _Schema:
                 if not _INTEGER.fullmatch(text):
                     problems.append(f"{where} = {text[:40]!r} is not an integer")
             elif type_name in ("java.math.BigDecimal", "java.lang.Double", "java.lang.Float",
-                               "double", "float"):
-                if not _DECIMAL.fullmatch(text):
-                    problems.append(f"{where} = {text[:40]!r} is not a decimal")
+                               "double", "float") and not _DECIMAL.fullmatch(text):
+                problems.append(f"{where} = {text[:40]!r} is not a decimal")
         for name in self.required.get(class_name, []):
             if name not in seen:
                 problems.append(f"required element {path}/{name} is missing")

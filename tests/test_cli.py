@@ -15,7 +15,8 @@ BROKEN = {
     "cycle.yaml": "id: x\nstart: 2024-03-01\nactivities:\n - {id: a, links: [b]}\n"
     " - {id: b, links: [a]}\n",
     "dangling.yaml": "id: x\nstart: 2024-03-01\nactivities:\n - {id: a, links: [ghost]}\n",
-    "enum.yaml": "id: x\nstart: 2024-03-01\nactivities:\n - id: a\n   links: [{pred: a, type: FX}]\n",
+    "enum.yaml": ("id: x\nstart: 2024-03-01\nactivities:\n - id: a\n"
+                  "   links: [{pred: a, type: FX}]\n"),
     "malformed.yaml": "id: x\nstart: 2024-03-01\nactivities: [\n",
     "python.yaml": "id: x\nstart: 2024-03-01\nattrs: !!python/object/apply:os.system ['true']\n",
     "type.yaml": "id: x\nstart: 2024-03-01\nactivities:\n - {id: a, duration: {days: 3}}\n",

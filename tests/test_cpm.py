@@ -638,7 +638,7 @@ def test_resume_on_the_start_day_and_its_round_trip() -> None:
         assert back.activity("B").resume == at(2024, 1, 8, 9, 30), fmt
 
 
-# --------------------------------------------------------------------------- remaining critical path
+# ------------------------------------------------------------------------- remaining critical path
 #
 # A finished activity has no float and is never critical (P6 and MS Project flag only
 # incomplete work), so critical_path() is the driving chain of the work still to do,

@@ -22,18 +22,20 @@ def histories(draw: st.DrawFn) -> tuple[pt.Project, dict[str, tuple[Any, Any]]]:
     n = draw(st.integers(1, 5))
     acts, queues, expected = [], [], {}
     base = D(2020, 1, 1)
+    day = 0
+    steps: list[tuple[int, str, dict[str, Any]]] = []  # the current activity's history
+
+    def step(gap: int, kind_: str, **kw: Any) -> None:
+        nonlocal day
+        day += gap
+        steps.append((day, kind_, kw))
+
     for i in range(n):
         kind = draw(st.sampled_from(["task", "approval", "milestone"]))
         aid = f"a{i}"
         acts.append(pt.Activity(id=aid, kind=kind, duration=0 if kind == "milestone" else 10))
         day = draw(st.integers(0, 30))
-        steps: list[tuple[int, str, dict[str, Any]]] = []
-
-        def step(gap: int, kind_: str, **kw: Any) -> None:
-            nonlocal day
-            day += gap
-            steps.append((day, kind_, kw))
-
+        steps.clear()
         start = finish = None
         if kind == "milestone":
             if draw(st.booleans()):
@@ -243,7 +245,7 @@ def test_datetime_events_and_timezones() -> None:
     project = make([{"at": at, "kind": "started"}], "task")
     assert project.as_of(D(2024, 1, 5)).activity("a").actual_start is None
     assert project.as_of(D(2024, 1, 6)).activity("a").actual_start == at
-    assert project.as_of(dt.datetime(2024, 1, 6, 7, 0, tzinfo=dt.timezone.utc)) \
+    assert project.as_of(dt.datetime(2024, 1, 6, 7, 0, tzinfo=dt.UTC)) \
         .activity("a").actual_start == at
 
 

@@ -390,9 +390,9 @@ def test_hook_register_calendars_usable_in_projects_and_schedules() -> None:
             night = [(1200, 1440)]  # 20:00-24:00, every day
             return [pt.Calendar(name="night-shift", work_week=[night] * 7)]
 
-    pm = default_plugin_manager()
+    manager = default_plugin_manager()
     plugin = NightShift()
-    pm.register(plugin, name="test-night-shift")
+    manager.register(plugin, name="test-night-shift")
     try:
         project = pt.Project(
             id="p", start=pendulum.Date(2024, 1, 1), calendar="night-shift",
@@ -403,6 +403,6 @@ def test_hook_register_calendars_usable_in_projects_and_schedules() -> None:
         # 3 days of 4 hours: Jan 1, 2 and 3, each 20:00-24:00.
         assert record["early_finish"] == pendulum.datetime(2024, 1, 4, 0, tz="Asia/Shanghai")
     finally:
-        pm.unregister(plugin)
+        manager.unregister(plugin)
     with pytest.raises(pt.UnknownReferenceError, match="night-shift"):
         pt.Project(id="p", start=pendulum.Date(2024, 1, 1), calendar="night-shift")

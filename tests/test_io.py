@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 
 import pendulum
 import pytest
@@ -162,7 +163,8 @@ def test_errors_name_file_line_column_and_field(
 
 
 def test_error_field_path_is_in_file_terms() -> None:
-    text = "id: x\nstart: 2024-03-01\nactivities:\n - {id: a}\n - {id: b, links: [a, {pred: a, type: FX}]}\n"
+    text = ("id: x\nstart: 2024-03-01\nactivities:\n - {id: a}\n"
+            " - {id: b, links: [a, {pred: a, type: FX}]}\n")
     with pytest.raises(pt.ValidationError) as info:
         pt.loads(text, source="f.yaml")
     assert info.value.field == "activities[1].links[1].type"
@@ -288,7 +290,8 @@ def test_json_duplicate_keys_are_refused() -> None:
 def test_empty_text_is_not_a_default(field: str) -> None:
     docs = {
         "kind": "id: x\nstart: 2024-01-01\nactivities: [{id: a, kind: ''}]\n",
-        "type": "id: x\nstart: 2024-01-01\nactivities: [{id: a}, {id: b, links: [{pred: a, type: ''}]}]\n",
+        "type": ("id: x\nstart: 2024-01-01\n"
+                 "activities: [{id: a}, {id: b, links: [{pred: a, type: ''}]}]\n"),
         "role": "id: x\nstart: 2024-01-01\nparties: [{id: p, role: ''}]\n",
     }
     with pytest.raises(pt.ValidationError, match="'' is not one of"):
@@ -333,7 +336,8 @@ def test_load_uses_formats_that_plugins_register(tmp_path: pathlib.Path) -> None
 
     source = tmp_path / "p.toy"
     source.write_text("from-plugin\n", encoding="utf-8")
-    with pytest.raises(pt.FileFormatError, match="no plugin can read files ending in '.toy'"):
+    with pytest.raises(pt.FileFormatError,
+                       match=re.escape("no plugin can read files ending in '.toy'")):
         pt.load(source)
     plugin = Toml()
     default_plugin_manager().register(plugin, name="test-toy-format")

@@ -1,4 +1,5 @@
-"""projtrack: investment and renovation projects as dependency graphs of approvals, milestones and works.
+"""projtrack: investment and renovation projects as dependency graphs of approvals,
+milestones and works.
 
 The public API is what this module exports (see ``__all__``); everything in
 an underscore module is private.

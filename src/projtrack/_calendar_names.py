@@ -1,4 +1,7 @@
-"""Names of the built-in calendars, kept apart so the model can validate without importing arithmetic."""
+"""Names of the built-in calendars.
+
+Kept apart so the model can validate without importing the calendar arithmetic.
+"""
 
 from __future__ import annotations
 

@@ -106,7 +106,8 @@ def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields:
     >>> pt.from_networkx(G, id="site", start=pendulum.Date(2024, 3, 1))
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle dig -> pour -> dig; remove or reverse one of these links
+    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle dig -> pour -> dig;
+    remove or reverse one of these links
     """
     if not isinstance(graph, nx.DiGraph):
         raise ValidationError(
@@ -144,10 +145,8 @@ def project_from_networkx(graph: nx.DiGraph | nx.MultiDiGraph, **project_fields:
         except TypeError as exc:
             raise ValidationError(str(exc), field=f"nodes[{node!r}]") from None
     links = []
-    if graph.is_multigraph():
-        edges = graph.edges(keys=False, data=True)
-    else:
-        edges = graph.edges(data=True)
+    edges = (graph.edges(keys=False, data=True) if graph.is_multigraph()
+             else graph.edges(data=True))
     for u, v, data in edges:
         kwargs = {k: data[k] for k in _LINK_KEYS if k in data and data[k] is not None}
         try:

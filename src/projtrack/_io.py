@@ -9,6 +9,7 @@ name the file, line, column and field path.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -16,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -54,6 +55,7 @@ _SUFFIX_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 Path_ = tuple[str | int, ...]
 Positions = dict[Path_, tuple[int, int]]
+_T = TypeVar("_T")
 
 
 # =========================================================================== parsing
@@ -255,9 +257,9 @@ class _Reader:
 
     def _map_link_path(self, path: Path_) -> Path_:
         # Project-level link errors say links[i]; in the file, links live under activities.
-        if len(path) >= 2 and path[0] == "links" and isinstance(path[1], int):
-            if path[1] < len(self.link_paths):
-                return self.link_paths[path[1]] + path[2:]
+        if (len(path) >= 2 and path[0] == "links" and isinstance(path[1], int)
+                and path[1] < len(self.link_paths)):
+            return self.link_paths[path[1]] + path[2:]
         return path
 
     # ------------------------------------------------------------ typed getters
@@ -354,7 +356,7 @@ class _Reader:
             (*path, key),
         )
 
-    def build(self, cls: Callable[..., Any], path: Path_, **kwargs: Any) -> Any:
+    def build(self, cls: Callable[..., _T], path: Path_, **kwargs: Any) -> _T:
         try:
             return cls(**kwargs)
         except ProjtrackError as exc:
@@ -1030,7 +1032,8 @@ def loads(text: str | bytes, *, format: str = "yaml", source: str = "<string>") 
     >>> pt.loads("id: x\\nstart: 2024-03-01\\nactivities: [{id: a, links: [{pred: a, type: FX}]}]")
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.ValidationError: <string>:3:46: activities[0].links[0].type: 'FX' is not one of FS, SS, FF, SF
+    projtrack.exceptions.ValidationError: <string>:3:46: activities[0].links[0].type:
+    'FX' is not one of FS, SS, FF, SF
     """
     fmt = _detect_format(format, None)
     if isinstance(text, bytes):
@@ -1163,10 +1166,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, name)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)

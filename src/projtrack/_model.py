@@ -143,7 +143,7 @@ def _check_number(value: Any, what: str, *, minimum: float | None = 0.0) -> None
         )
 
 
-def _as_instant(value: When, tz: str) -> pendulum.DateTime:
+def _as_instant(value: When | _dt.date, tz: str) -> pendulum.DateTime:
     if isinstance(value, _dt.datetime):
         return pendulum.instance(value)
     return pendulum.datetime(value.year, value.month, value.day, tz=tz)
@@ -169,6 +169,48 @@ def _freeze_meta(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ValidationError(f"{value!r} is not a mapping", field="attrs")
     return dict(value)
+
+
+# Typed tuple converters: with ``converter=tuple`` mypy's attrs plugin gives the
+# ``__init__`` argument the unsolved type ``Iterable[_T_co]``, which accepts nothing.
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _constraints(value: Iterable[Constraint]) -> tuple[Constraint, ...]:
+    return tuple(value)
+
+
+def _splits(value: Iterable[Split]) -> tuple[Split, ...]:
+    return tuple(value)
+
+
+def _calendar_exceptions(value: Iterable[CalendarException]) -> tuple[CalendarException, ...]:
+    return tuple(value)
+
+
+def _activities(value: Iterable[Activity]) -> tuple[Activity, ...]:
+    return tuple(value)
+
+
+def _links(value: Iterable[Link]) -> tuple[Link, ...]:
+    return tuple(value)
+
+
+def _calendars(value: Iterable[Calendar]) -> tuple[Calendar, ...]:
+    return tuple(value)
+
+
+def _parties(value: Iterable[Party]) -> tuple[Party, ...]:
+    return tuple(value)
+
+
+def _events(value: Iterable[Event]) -> tuple[Event, ...]:
+    return tuple(value)
+
+
+def _baselines(value: Iterable[Baseline]) -> tuple[Baseline, ...]:
+    return tuple(value)
 
 
 # --------------------------------------------------------------------------- parts
@@ -224,7 +266,8 @@ class Estimate:
     >>> Estimate(5, 3, 9)
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.ValidationError: estimate: needs optimistic <= most_likely <= pessimistic, got 5, 3, 9
+    projtrack.exceptions.ValidationError: estimate: needs optimistic <= most_likely <= pessimistic,
+    got 5, 3, 9
     """
 
     optimistic: float
@@ -258,7 +301,8 @@ class Split:
     >>> Split(after=0, pause=3)
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.ValidationError: after: must be above 0 (a pause before any work is a later start: use a constraint), got 0
+    projtrack.exceptions.ValidationError: after: must be above 0 (a pause before any work is a
+    later start: use a constraint), got 0
     """
 
     after: float
@@ -333,7 +377,8 @@ class Activity:
     >>> Activity(id="m", kind="milestone", duration=2)
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.ValidationError: duration: milestone 'm' has duration 2; milestones take no time, set duration: 0 or make it a task
+    projtrack.exceptions.ValidationError: duration: milestone 'm' has duration 2; milestones take
+    no time, set duration: 0 or make it a task
     """
 
     id: ActivityId
@@ -344,9 +389,9 @@ class Activity:
     duration_unit: str = "d"
     calendar: str | None = None
     stage: str | None = None
-    wbs: tuple[str, ...] = field(default=(), converter=tuple)
+    wbs: tuple[str, ...] = field(default=(), converter=_strings)
     party: str | None = None
-    constraints: tuple[Constraint, ...] = field(default=(), converter=tuple)
+    constraints: tuple[Constraint, ...] = field(default=(), converter=_constraints)
     estimate: Estimate | None = None
     agency: str | None = None
     time_limit: float | None = None
@@ -357,7 +402,7 @@ class Activity:
     remaining_duration: float | None = None
     percent_complete: float | None = None
     resume: When | None = None
-    splits: tuple[Split, ...] = field(default=(), converter=tuple)
+    splits: tuple[Split, ...] = field(default=(), converter=_splits)
     estimated: bool = False
     description: str = ""
     attrs: dict[str, Any] = field(factory=dict, converter=_freeze_meta, hash=False)
@@ -677,7 +722,7 @@ def _work_week(value: Any) -> tuple[tuple[tuple[int, int], ...] | None, ...]:
 
 @frozen(kw_only=True)
 class Calendar:
-    """A working-time calendar (stored and validated here; arithmetic in :mod:`projtrack.calendars`).
+    """A working-time calendar (validated here; the arithmetic is in :mod:`projtrack.calendars`).
 
     Parameters
     ----------
@@ -719,7 +764,9 @@ class Calendar:
     work_week: tuple[tuple[tuple[int, int], ...] | None, ...] = field(
         default=None, converter=_work_week
     )
-    exceptions: tuple[CalendarException, ...] = field(default=(), converter=tuple)
+    exceptions: tuple[CalendarException, ...] = field(
+        default=(), converter=_calendar_exceptions
+    )
     hours_per_day: float | None = None
     fallback: str | None = None
     description: str = ""
@@ -957,7 +1004,8 @@ class Project:
     >>> p.replace(links=[Link(pred="a", succ="b"), Link(pred="b", succ="a")])
     Traceback (most recent call last):
     ...
-    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle a -> b -> a; remove or reverse one of these links
+    projtrack.exceptions.DependencyCycleError: links[0]: links form a cycle a -> b -> a; remove or
+    reverse one of these links
     """
 
     id: str
@@ -967,14 +1015,14 @@ class Project:
     start: pendulum.Date
     timezone: str = DEFAULT_TIMEZONE
     calendar: str = "standard"
-    activities: tuple[Activity, ...] = field(default=(), converter=tuple)
+    activities: tuple[Activity, ...] = field(default=(), converter=_activities)
     # Link order carries no meaning (files group links under their successor),
     # so equality compares links as a multiset.
-    links: tuple[Link, ...] = field(default=(), converter=tuple, eq=Counter, hash=False)
-    calendars: tuple[Calendar, ...] = field(default=(), converter=tuple)
-    parties: tuple[Party, ...] = field(default=(), converter=tuple)
-    events: tuple[Event, ...] = field(default=(), converter=tuple)
-    baselines: tuple[Baseline, ...] = field(default=(), converter=tuple)
+    links: tuple[Link, ...] = field(default=(), converter=_links, eq=Counter, hash=False)
+    calendars: tuple[Calendar, ...] = field(default=(), converter=_calendars)
+    parties: tuple[Party, ...] = field(default=(), converter=_parties)
+    events: tuple[Event, ...] = field(default=(), converter=_events)
+    baselines: tuple[Baseline, ...] = field(default=(), converter=_baselines)
     options: ScheduleOptions = field(factory=ScheduleOptions)
     data_date: When | None = None
     must_finish_by: When | None = None
@@ -1258,7 +1306,8 @@ class Project:
 
         Examples
         --------
-        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2), activities=[pt.Activity(id="a")])
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 1, 2),
+        ...                activities=[pt.Activity(id="a")])
         >>> q = p.with_activity(pt.Activity(id="a", duration=4))
         >>> q.activity("a").duration, len(q.with_activity(pt.Activity(id="b")))
         (4, 2)
@@ -1353,7 +1402,8 @@ class Project:
         >>> p.with_baseline(pt.baseline(p, name="plan"))
         Traceback (most recent call last):
         ...
-        projtrack.exceptions.DuplicateIdError: baselines[1].name: baseline 'plan' is stored twice ...
+        projtrack.exceptions.DuplicateIdError: baselines[1].name: baseline 'plan' is stored
+        twice ...
         """
         if not isinstance(baseline, Baseline):
             raise ValidationError(f"{baseline!r} is not a Baseline", field="baseline")
@@ -1374,7 +1424,8 @@ class Project:
         >>> p.record(pt.Event(at=pendulum.Date(2024, 1, 1), kind="finished", activity="a"))
         Traceback (most recent call last):
         ...
-        projtrack.exceptions.EventHistoryError: events[1]: activity 'a' finishes before it started (event finished on 2024-01-01); fix or remove the event
+        projtrack.exceptions.EventHistoryError: events[1]: activity 'a' finishes before it
+        started (event finished on 2024-01-01); fix or remove the event
         """
         from projtrack._history import record
 
@@ -1436,7 +1487,10 @@ class Project:
         return project_html(self)
 
 
-def instant(value: When, tz: str) -> pendulum.DateTime:
-    """Return an aware instant; a plain date becomes its midnight in ``tz``."""
+def instant(value: When | _dt.date, tz: str) -> pendulum.DateTime:
+    """Return an aware instant; a plain date becomes its midnight in ``tz``.
+
+    Standard-library dates and datetimes are accepted as well as pendulum ones.
+    """
     return _as_instant(value, tz)
 

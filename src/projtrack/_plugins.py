@@ -614,7 +614,9 @@ def collect_templates(pm: pluggy.PluginManager) -> dict[str, ActivityTemplate]:
 
 
 def collect_formats(pm: pluggy.PluginManager) -> dict[str, FileFormat]:
-    """Return the file formats plugins contribute, by name (built-ins: ``yaml``, ``json``, ``xer``, ``mspdi``).
+    """Return the file formats plugins contribute, by name.
+
+    The built-in formats are ``yaml``, ``json``, ``xer`` and ``mspdi``.
 
     Examples
     --------

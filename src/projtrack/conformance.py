@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import math
 import os
@@ -41,9 +42,12 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from projtrack.calendars import WorkCalendar
 
 __all__ = [
     "FIELDS",
@@ -169,7 +173,7 @@ def oracle_files(data_dir: Path | None, *, sources_text: str | None = None) -> l
 # =========================================================================== comparing
 
 
-def _same_instant(a: Any, b: Any, cal: Any) -> bool:
+def _same_instant(a: Any, b: Any, cal: WorkCalendar | None) -> bool:
     if a is None or b is None:
         return a is b
     if a == b:
@@ -190,7 +194,8 @@ def _fmt(value: Any) -> str:
             return "nan"
         return f"{value:g}"
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M" + (":%S" if value.second else ""))
+        text: str = value.strftime("%Y-%m-%d %H:%M" + (":%S" if value.second else ""))
+        return text
     return str(value)
 
 
@@ -207,13 +212,13 @@ class _Comparison:
         self.records = {r["id"]: r for r in schedule.to_records()}
         self.tf_minutes = dict(zip(schedule.ids, schedule.total_float_minutes.tolist(),
                                    strict=True))
-        self._cals: dict[str, Any] = {}
+        self._cals: dict[str, WorkCalendar] = {}
         self._get = get_calendar
         self.succs: dict[Any, int] = {}
         for link in project.links:
             self.succs[link.pred] = self.succs.get(link.pred, 0) + 1
 
-    def calendar(self, activity: Any) -> Any:
+    def calendar(self, activity: Any) -> WorkCalendar | None:
         if activity.duration_unit in ("ed", "eh"):
             return None
         name = activity.calendar or self.project.calendar
@@ -221,7 +226,7 @@ class _Comparison:
             self._cals[name] = self._get(name, self.project)
         return self._cals[name]
 
-    def project_calendar(self) -> Any:
+    def project_calendar(self) -> WorkCalendar:
         return self._get(self.project.calendar, self.project)
 
     def skip(self, why: str) -> None:
@@ -310,7 +315,8 @@ def _compare_mspdi(path: Path, result: FileResult) -> None:
         return _explain_mspdi(cmp, act, row, field, want, got, finish)
 
     for act in project.activities:
-        row = stored.get(act.id)
+        # MS Project stores its results per task UID, the id read_mspdi gives.
+        row = stored.get(act.id) if isinstance(act.id, int) else None
         if row is None:
             continue
         if act.attrs.get("manual"):
@@ -336,7 +342,8 @@ def _compare_mspdi(path: Path, result: FileResult) -> None:
         cmp.compare(act, view, row["total_slack_minutes"], explain)
 
 
-def _working_hours(cal: Any, a: Any, b: Any) -> float | None:
+def _working_hours(cal: WorkCalendar | None, a: _dt.datetime | None, b: _dt.datetime | None
+                   ) -> float | None:
     if a is None or b is None:
         return None
     if cal is None:

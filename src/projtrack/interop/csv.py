@@ -366,8 +366,8 @@ def read_csv(activities: str | os.PathLike[str] | bytes,
     except ProjtrackError as exc:
         m = re.match(r"(activities|links)\[(\d+)\](?:\.(\w+))?", exc.field or "")
         if m and m.group(1) == "links" and int(m.group(2)) < len(link_where):
-            where_table, line, key = link_where[int(m.group(2))]
-            col = key or (m.group(3) if m.group(3) in ("pred", "succ") else "pred")
+            where_table, line, where_key = link_where[int(m.group(2))]
+            col = where_key or (m.group(3) if m.group(3) in ("pred", "succ") else "pred")
             raise where_table.error(exc.message, line, col) from None
         if m and m.group(1) == "activities" and int(m.group(2)) < len(act_lines):
             raise table.error(exc.message, act_lines[int(m.group(2))], m.group(3)) from None
@@ -429,10 +429,10 @@ def _activity(table: _Table, line: int, row: list[str], tz: str, dates: list[Any
         return Activity(**kwargs)
     except ProjtrackError as exc:
         field = exc.field or ""
-        key = _ACTIVITY_FIELD_COLUMNS.get(field.split(".")[0], field.split(".")[0] or None)
-        if key not in table.columns:
-            key = None
-        raise table.error(exc.message, line, key) from None
+        column = _ACTIVITY_FIELD_COLUMNS.get(field.split(".")[0], field.split(".")[0] or None)
+        if column not in table.columns:
+            column = None
+        raise table.error(exc.message, line, column) from None
 
 
 def _inline_link(token: str, succ: str, table: _Table, line: int) -> Link:
@@ -440,7 +440,8 @@ def _inline_link(token: str, succ: str, table: _Table, line: int) -> Link:
     if m is None:
         raise table.error(f"{token.strip()!r} is not a predecessor; write a, b SS+2 or "
                           "c FF-1d", line, "predecessors")
-    lag, unit = (0, "d")
+    lag: float = 0
+    unit = "d"
     if m.group("lag"):
         lag, unit = _amount(m.group("lag").replace(" ", ""), table, line, "predecessors", "d")
     try:
@@ -458,7 +459,8 @@ def _link_row(table: _Table, line: int, row: list[str]) -> Link:
     if succ is None:
         raise table.error("the link has no successor", line, "succ")
     unit_text = table.cell(row, line, "lag_unit")
-    lag, unit = (0, unit_text.lower() if unit_text else "d")
+    lag: float = 0
+    unit = unit_text.lower() if unit_text else "d"
     lag_text = table.cell(row, line, "lag")
     if lag_text is not None:
         lag, unit = _amount(lag_text, table, line, "lag", unit)

@@ -853,7 +853,7 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
     # --- tasks: summaries and outline
     block = root.find("Tasks")
     rows: list[_TaskRow] = []
-    seen: dict[int, int] = {}
+    seen: dict[int, int | None] = {}
     elem_lines = doc.lines
     integer_of = r.integer_of
     for elem in (block.findall("Task") if block is not None else []):
@@ -863,7 +863,8 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
             raise doc.where(elem, "Tasks/Task/UID").error("a task has no UID")
         if uid in seen:
             raise doc.where(elem, "Tasks/Task/UID").error(
-                f"task UID {uid} is used twice (also line {seen[uid]})")
+                f"task UID {uid} is used twice"
+                + (f" (also line {seen[uid]})" if seen[uid] is not None else ""))
         seen[uid] = elem_lines.get(id(elem))
         if _flag(raw.get("IsNull")):
             continue
@@ -954,9 +955,15 @@ def _build_view(doc: _Doc, tz: str, native: bool = True) -> Project:
                               ss_lag_from="actual_start", float_calendar="project",
                               critical_float=critical if critical is not None else 0.0)
     if start_dt is None:
-        dates = [pendulum.instance(a.actual_start) for a in activities
-                 if isinstance(a.actual_start, _dt.datetime)]
-        start_date = min(dates).date() if dates else (status.date() if status else None)
+        dates = [a.actual_start for a in activities
+                 if isinstance(a.actual_start, pendulum.DateTime)]
+        start_date: _dt.date | None
+        if dates:
+            start_date = min(dates).date()
+        elif isinstance(status, _dt.datetime):
+            start_date = status.date()
+        else:
+            start_date = status  # a plain date, or none at all
         if start_date is None:
             raise r.where(root, "Project/StartDate").error("the project has no StartDate")
     else:
@@ -1970,8 +1977,9 @@ def _serialize(root: Element) -> bytes:
 
 def _uids(project: Project) -> dict[Any, int]:
     ids = [a.id for a in project.activities]
-    if all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
-        return {i: i for i in ids}
+    numbers = [i for i in ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31]
+    if len(numbers) == len(ids):
+        return {i: i for i in numbers}
     return {i: n for n, i in enumerate(ids, start=1)}
 
 

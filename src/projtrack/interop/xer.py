@@ -591,7 +591,8 @@ def calendar_from_clndr_data(name: str, text: str | None, where: Where, *,
 def _wbs_paths(doc: XerDocument, proj_id: str) -> tuple[dict[str, tuple[str, ...]],
                                                        dict[str, str | None], str | None]:
     """WBS path (short names below the project node) and stage name per wbs_id."""
-    nodes = {r.get("wbs_id"): r for r in doc.table("PROJWBS") if r.get("proj_id") == proj_id}
+    nodes = {wbs_id: r for r in doc.table("PROJWBS")
+             if r.get("proj_id") == proj_id and (wbs_id := r.get("wbs_id")) is not None}
     root_name = None
     paths: dict[str, tuple[str, ...]] = {}
     stages: dict[str, str | None] = {}
@@ -607,7 +608,8 @@ def _wbs_paths(doc: XerDocument, proj_id: str) -> tuple[dict[str, tuple[str, ...
             if node.flag("proj_node_flag"):
                 break
             chain.append(node)
-            node = nodes.get(node.get("parent_wbs_id"))
+            parent = node.get("parent_wbs_id")
+            node = nodes.get(parent) if parent is not None else None
         chain.reverse()
         paths[wbs_id] = tuple((r.get("wbs_short_name") or r.get("wbs_name") or "") for r in chain)
         stages[wbs_id] = (chain[0].get("wbs_name") or chain[0].get("wbs_short_name")) if chain \

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any
 
 import pendulum
@@ -122,6 +123,10 @@ _PERIODS = st.lists(st.integers(0, 48), min_size=0, max_size=6, unique=True).map
 )
 
 
+def _days_after(start: _dt.date, days: int) -> _dt.date:
+    return start + _dt.timedelta(days=days)
+
+
 def _periods_from(points: list[int]) -> tuple[tuple[int, int], ...]:
     pts = points[: len(points) // 2 * 2]
     return tuple((pts[i] * 30, pts[i + 1] * 30) for i in range(0, len(pts), 2))
@@ -156,8 +161,7 @@ def calendars(draw: st.DrawFn, *, name: str | None = None,
     exceptions = []
     for _ in range(draw(st.integers(0, 3))):
         start = draw(whens(dates_only=True))
-        end = draw(st.none() | st.integers(0, 10).map(
-            lambda n, s=start: s + _dt.timedelta(days=n)))
+        end = draw(st.none() | st.integers(0, 10).map(functools.partial(_days_after, start)))
         exceptions.append(
             CalendarException(
                 start=start,
