@@ -97,3 +97,15 @@ def test_python_m_projtrack(broken: dict[str, pathlib.Path]) -> None:
     assert proc.returncode == 1
     assert "not allowed" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_validate_prints_every_problem_of_a_file(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text("id: x\nstart: 2024-03-01\nactivities:\n - {id: a, duration: -1}\n"
+                    " - {id: b, kind: work}\n - {id: c, links: [{pred: a, type: FX}]}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split(":")[1] for line in lines] == ["4", "5", "6"], lines
+    assert all(line.startswith(f"{path}:") for line in lines)

@@ -9,7 +9,8 @@ import re
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import projtrack as pt
 from projtrack.testing.strategies import projects
@@ -345,3 +346,108 @@ def test_load_uses_formats_that_plugins_register(tmp_path: pathlib.Path) -> None
         assert pt.load(source).id == "from-plugin"
     finally:
         default_plugin_manager().unregister(plugin)
+
+
+# ----------------------------------------------------------- every problem in one pass
+
+MANY_PROBLEMS = """\
+id: x
+start: 2024-03-01
+calendars:
+  - {name: site, work_week: [mon]}
+activities:
+  - {id: a, duration: -1}
+  - {id: b}
+  - {id: c, kind: work}
+  - {id: d, links: [{pred: a, type: FX}]}
+parties:
+  - {id: p, role: 7}
+"""
+
+
+def test_every_broken_item_is_reported_in_one_pass() -> None:
+    with pytest.raises(pt.ProjtrackError) as info:
+        pt.loads(MANY_PROBLEMS, source="f.yaml")
+    problems = info.value.problems
+    assert problems[0] is info.value
+    fields = [p.field for p in problems]
+    assert fields[1:] == ["activities[0].duration", "activities[2].kind",
+                          "activities[3].links[0].type", "parties[0].role"], fields
+    assert fields[0] is not None and fields[0].startswith("calendars[0]"), fields
+    lines = [p.line for p in problems]
+    assert lines == sorted(lines) and lines == [4, 6, 8, 9, 11], lines
+    assert all(str(p).startswith(f"f.yaml:{p.line}:") for p in problems)
+    # The traceback shows them too, through a note on the raised error.
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert note.startswith("4 more problems in the same pass:")
+    assert all(str(p) in note for p in problems[1:])
+
+
+def test_a_single_problem_is_its_own_list() -> None:
+    with pytest.raises(pt.ProjtrackError) as info:
+        pt.loads("id: x\nstart: 2024-03-01\nactivities: [{id: a, duration: -1}]")
+    assert info.value.problems == (info.value,)
+    assert not getattr(info.value, "__notes__", None)
+
+
+def test_problems_survive_relocation_and_pickling() -> None:
+    import pickle
+
+    with pytest.raises(pt.ProjtrackError) as info:
+        pt.loads(MANY_PROBLEMS, source="f.yaml")
+    moved = info.value.located(file="g.yaml", replace=True)
+    assert moved.problems[0] is moved
+    assert moved.problems[1:] == info.value.problems[1:]
+    back = pickle.loads(pickle.dumps(info.value))
+    assert [str(p) for p in back.problems] == [str(p) for p in info.value.problems]
+
+
+def test_whole_project_rules_wait_for_every_item() -> None:
+    # A dangling link is only judged once every activity reads: here the
+    # broken activity is the only problem reported, not a cascade from it.
+    text = ("id: x\nstart: 2024-03-01\nactivities:\n - {id: a, duration: -1}\n"
+            " - {id: b, links: [a]}\n")
+    with pytest.raises(pt.ValidationError) as info:
+        pt.loads(text)
+    assert [p.field for p in info.value.problems] == ["activities[0].duration"]
+
+
+@given(projects(), st.data())
+def test_each_broken_activity_is_reported_once(project: pt.Project, data: st.DataObject
+                                               ) -> None:
+    doc = pt.to_dict(project)
+    acts = doc.get("activities", [])
+    assume(acts)
+    broken = sorted(data.draw(st.sets(st.integers(0, len(acts) - 1), min_size=1)))
+    for i in broken:
+        acts[i]["no_such_field"] = 1
+    with pytest.raises(pt.FileFormatError) as info:
+        pt.from_dict(doc)
+    assert [p.field for p in info.value.problems] == [
+        f"activities[{i}].no_such_field" for i in broken]
+
+
+def test_every_broken_reference_is_reported_in_one_pass() -> None:
+    text = ("id: x\nstart: 2024-03-01\nparties: [{id: p}, {id: p}]\nactivities:\n"
+            " - {id: a, party: ghost}\n - {id: b, links: [zz, a]}\n - {id: a}\n"
+            " - {id: c, links: [c]}\n")
+    with pytest.raises(pt.ValidationError) as info:
+        pt.loads(text, source="f.yaml")
+    found = [(type(p).__name__, p.line, p.field) for p in info.value.problems]
+    assert found == [
+        ("DuplicateIdError", 3, "parties[1].id"),
+        ("UnknownReferenceError", 5, "activities[0].party"),
+        ("DanglingLinkError", 6, "activities[1].links[0].pred"),
+        ("DuplicateIdError", 7, "activities[2].id"),
+        ("DependencyCycleError", 8, "activities[3].links[0]"),
+    ], found
+    note = "\n".join(info.value.__notes__)
+    assert note.count("\n  ") == 4 and note.startswith("4 more problems")
+
+
+def test_relocating_problems_keeps_one_note() -> None:
+    p = pt.ValidationError("a").with_problems([pt.ValidationError("b")])
+    moved = p.located(file="x.yaml").with_problems([pt.ValidationError("c")])
+    assert moved.__notes__ == ["1 more problem in the same pass:\n  c"]
+    assert [str(e) for e in moved.problems] == ["x.yaml: a", "c"]
+    assert not hasattr(moved.with_problems([]), "__notes__")

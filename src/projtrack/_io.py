@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 
@@ -360,7 +360,7 @@ class _Reader:
         try:
             return cls(**kwargs)
         except ProjtrackError as exc:
-            raise self.relocate(exc, path) from None
+            _raise_in_file_order([self.relocate(problem, path) for problem in exc.problems])
 
     # ------------------------------------------------------------ the schema
     def project(self, data: Any) -> Project:
@@ -373,48 +373,54 @@ class _Reader:
                 f"unsupported format {fmt!r}; this version of projtrack reads {FORMAT_VERSION!r}",
                 ("format",),
             )
-        tz = self.text(data, "timezone", root) or DEFAULT_TIMEZONE
+        # Read to the end and report every broken item at once (one problem per
+        # item), rather than making the user fix and rerun once per mistake.
+        problems: list[ProjtrackError] = []
+
+        def attempt(read: Callable[[], _T], default: _T) -> _T:
+            try:
+                return read()
+            except ProjtrackError as exc:
+                problems.append(exc)
+                return default
+
+        def items(key: str, read: Callable[[Any, Path_], _T]) -> list[_T]:
+            out: list[_T] = []
+            listed: list[Any] = attempt(lambda: self.sequence(data.get(key), (key,), key), [])
+            for i, item in enumerate(listed):
+                attempt(lambda: out.append(read(item, (key, i))), None)  # noqa: B023
+            return out
+
+        tz = attempt(lambda: self.text(data, "timezone", root), None) or DEFAULT_TIMEZONE
         self.tz = tz
         activities: list[Activity] = []
         links: list[Link] = []
-        for i, item in enumerate(self.sequence(data.get("activities"), ("activities",),
-                                               "activities")):
-            act, act_links = self.activity(item, ("activities", i))
+        for act, act_links in items("activities", self.activity):
             activities.append(act)
             links.extend(act_links)
         kwargs: dict[str, Any] = {
-            "id": self.ident(data["id"], ("id",)),
-            "name": self.text(data, "name", root) or "",
-            "name_zh": self.text(data, "name_zh", root) or "",
-            "description": self.text(data, "description", root) or "",
-            "start": self.date(data, "start", root),
+            "id": attempt(lambda: self.ident(data["id"], ("id",)), None),
+            "name": attempt(lambda: self.text(data, "name", root), None) or "",
+            "name_zh": attempt(lambda: self.text(data, "name_zh", root), None) or "",
+            "description": attempt(lambda: self.text(data, "description", root), None) or "",
+            "start": attempt(lambda: self.date(data, "start", root), None),
             "timezone": tz,
-            "calendar": self.text(data, "calendar", root, "standard"),
+            "calendar": attempt(lambda: self.text(data, "calendar", root, "standard"),
+                                "standard"),
             "activities": activities,
             "links": links,
-            "calendars": [
-                self.calendar(c, ("calendars", i))
-                for i, c in enumerate(self.sequence(data.get("calendars"), ("calendars",),
-                                                    "calendars"))
-            ],
-            "parties": [
-                self.party(p, ("parties", i))
-                for i, p in enumerate(self.sequence(data.get("parties"), ("parties",), "parties"))
-            ],
-            "events": [
-                self.event(e, ("events", i))
-                for i, e in enumerate(self.sequence(data.get("events"), ("events",), "events"))
-            ],
-            "baselines": [
-                self.baseline(b, ("baselines", i))
-                for i, b in enumerate(self.sequence(data.get("baselines"), ("baselines",),
-                                                    "baselines"))
-            ],
-            "options": self.options(data.get("options"), ("options",)),
-            "data_date": self.when(data, "data_date", root),
-            "must_finish_by": self.when(data, "must_finish_by", root),
-            "attrs": self.meta(data, root),
+            "calendars": items("calendars", self.calendar),
+            "parties": items("parties", self.party),
+            "events": items("events", self.event),
+            "baselines": items("baselines", self.baseline),
+            "options": attempt(lambda: self.options(data.get("options"), ("options",)), None),
+            "data_date": attempt(lambda: self.when(data, "data_date", root), None),
+            "must_finish_by": attempt(lambda: self.when(data, "must_finish_by", root), None),
+            "attrs": attempt(lambda: self.meta(data, root), dict[str, Any]()),
         }
+        if problems:
+            # Whole-project rules (ids, links, cycles) wait until every item reads.
+            _raise_in_file_order(problems)
         return self.build(Project, root, **kwargs)
 
     def meta(self, data: Mapping[str, Any], path: Path_) -> dict[str, Any]:
@@ -663,6 +669,12 @@ class _Reader:
             else:
                 kwargs[key] = self.text(data, key, path)
         return self.build(ScheduleOptions, path, **kwargs)
+
+
+def _raise_in_file_order(problems: list[ProjtrackError]) -> NoReturn:
+    """Raise the first problem by position in the file, carrying all of them."""
+    problems = sorted(problems, key=lambda e: (e.line is None, e.line or 0, e.column or 0))
+    raise problems[0].with_problems(problems[1:]) from None
 
 
 def _kind(value: Any) -> str:

@@ -23,6 +23,7 @@ from projtrack.exceptions import (
     DanglingLinkError,
     DependencyCycleError,
     DuplicateIdError,
+    ProjtrackError,
     UnknownReferenceError,
     ValidationError,
 )
@@ -1057,40 +1058,43 @@ class Project:
         _check_when(self.must_finish_by, "must_finish_by")
         self._check_types()
 
+        # Every reference problem at once (the cycle check needs them all fixed).
+        problems: list[ProjtrackError] = []
+
         # Unique ids.
         index: dict[ActivityId, int] = {}
         for i, act in enumerate(self.activities):
             if act.id in index:
-                raise DuplicateIdError(
+                problems.append(DuplicateIdError(
                     f"activity id {act.id!r} is used twice (activities[{index[act.id]}] and "
                     f"activities[{i}]); give each activity its own id",
                     field=f"activities[{i}].id",
                     ids=(act.id,),
-                )
+                ))
             index[act.id] = i
         calendar_names: dict[str, int] = {}
         for i, cal in enumerate(self.calendars):
             if cal.name in calendar_names:
-                raise DuplicateIdError(
+                problems.append(DuplicateIdError(
                     f"calendar {cal.name!r} is defined twice", field=f"calendars[{i}].name"
-                )
+                ))
             calendar_names[cal.name] = i
         party_ids: dict[str, int] = {}
         for i, party in enumerate(self.parties):
             if party.id in party_ids:
-                raise DuplicateIdError(
+                problems.append(DuplicateIdError(
                     f"party id {party.id!r} is used twice", field=f"parties[{i}].id"
-                )
+                ))
             party_ids[party.id] = i
         baseline_names: dict[str, int] = {}
         for i, base in enumerate(self.baselines):
             if base.name in baseline_names:
                 first = baseline_names[base.name]
-                raise DuplicateIdError(
+                problems.append(DuplicateIdError(
                     f"baseline {base.name!r} is stored twice (baselines[{first}] and "
                     f"baselines[{i}]); give each baseline its own name",
                     field=f"baselines[{i}].name",
-                )
+                ))
             baseline_names[base.name] = i
 
         # References.
@@ -1103,10 +1107,10 @@ class Project:
 
                 if name in plugin_calendars():  # contributed by an installed plugin
                     return
-                raise UnknownReferenceError(
+                problems.append(UnknownReferenceError(
                     f"unknown calendar {name!r}; define it under calendars: or use one of {hint}",
                     field=where,
-                )
+                ))
 
         need_calendar(self.calendar, "calendar")
         for i, cal in enumerate(self.calendars):
@@ -1115,10 +1119,10 @@ class Project:
 
         def need_party(pid: str | None, where: str) -> None:
             if pid is not None and pid not in party_ids:
-                raise UnknownReferenceError(
+                problems.append(UnknownReferenceError(
                     f"unknown party {pid!r}; add it under parties: or fix the id",
                     field=where,
-                )
+                ))
 
         for i, act in enumerate(self.activities):
             if act.calendar is not None:
@@ -1131,26 +1135,28 @@ class Project:
             if ev.party is not None:
                 need_party(ev.party, f"events[{i}].party")
             if ev.activity is not None and ev.activity not in index:
-                raise UnknownReferenceError(
+                problems.append(UnknownReferenceError(
                     f"event refers to unknown activity {ev.activity!r}",
                     field=f"events[{i}].activity",
                     ids=(ev.activity,),
-                )
+                ))
 
         for i, link in enumerate(self.links):
             for end in ("pred", "succ"):
                 ref = getattr(link, end)
                 if ref not in index:
-                    raise DanglingLinkError(
+                    problems.append(DanglingLinkError(
                         f"link {link.pred!r} -> {link.succ!r} names unknown activity {ref!r}; "
                         "add the activity or remove the link",
                         field=f"links[{i}].{end}",
                         ids=(ref,),
-                    )
+                    ))
             if link.pred == link.succ:
-                raise DependencyCycleError(
+                problems.append(DependencyCycleError(
                     [link.pred, link.succ], field=f"links[{i}]"
-                )
+                ))
+        if problems:
+            raise problems[0].with_problems(problems[1:])
         object.__setattr__(self, "_index", index)
         self._check_acyclic(index)
 

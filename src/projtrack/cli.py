@@ -31,7 +31,8 @@ def cli() -> None:
 def validate(files: Sequence[str]) -> None:
     """Check that project FILES are valid; print one line per problem.
 
-    Exit status 0 when every file is valid, 1 otherwise.
+    Every broken item of a file is reported in one run. Exit status 0 when
+    every file is valid, 1 otherwise.
     """
     failed = 0
     for name in files:
@@ -39,7 +40,8 @@ def validate(files: Sequence[str]) -> None:
             project = load(name)
         except ProjtrackError as exc:
             failed += 1
-            click.echo(f"{exc}", err=False)
+            for problem in exc.problems:
+                click.echo(f"{problem}", err=False)
             continue
         click.echo(
             f"{name}: ok ({len(project.activities)} activities, {len(project.links)} links)"

@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 
+_NOTED = 20  # further problems listed in a traceback note; all of them are in .problems
+
+
 class ProjtrackError(Exception):
     """Root of every error projtrack raises on purpose.
 
@@ -144,6 +147,56 @@ class ProjtrackError(Exception):
             new.field = self.field if self.field is not None else field
         Exception.__init__(new, new._format())
         return new
+
+    @property
+    def problems(self) -> tuple[ProjtrackError, ...]:
+        """Every problem found in the same pass, this one first.
+
+        A project file is read to the end before an error is raised, so one
+        run reports every broken activity, calendar, party, event and
+        baseline at once (one problem per item); the error raised is the
+        first, and the others are also listed in its traceback notes.
+
+        Examples
+        --------
+        >>> import projtrack as pt
+        >>> try:
+        ...     pt.loads("id: x\\nstart: 2024-03-01\\n"
+        ...              "activities: [{id: a, duration: -1}, {id: b, kind: work}]")
+        ... except pt.ProjtrackError as exc:
+        ...     for problem in exc.problems:
+        ...         print(problem)
+        <string>:3:32: activities[0].duration: -1 is negative; durations must be >= 0
+        <string>:3:51: activities[1].kind: 'work' is not one of task, approval, milestone
+        """
+        more: tuple[ProjtrackError, ...] = self.__dict__.get("_more", ())
+        return (self, *more)
+
+    def with_problems(self, others: Sequence[ProjtrackError]) -> ProjtrackError:
+        """Attach the further problems found in the same pass (see :attr:`problems`).
+
+        Examples
+        --------
+        >>> e = ValidationError("bad", field="a").with_problems([ValidationError("worse")])
+        >>> [str(p) for p in e.problems]
+        ['a: bad', 'worse']
+        """
+        # Kept in __dict__, so located() copies and pickling keep them.
+        self._more = tuple(others)
+        notes = [n for n in getattr(self, "__notes__", ()) if n != self.__dict__.get("_note")]
+        if others:
+            more = len(others)
+            listed = "\n".join(f"  {p}" for p in others[:_NOTED])
+            if more > _NOTED:
+                listed += f"\n  ... {more - _NOTED} more (all of them in .problems)"
+            plural = "s" if more > 1 else ""
+            self._note = f"{more} more problem{plural} in the same pass:\n{listed}"
+            notes.append(self._note)
+        if notes:
+            self.__notes__ = notes
+        elif hasattr(self, "__notes__"):
+            del self.__notes__
+        return self
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.__class__, self.__dict__.copy()))
