@@ -234,6 +234,14 @@ def _task(task: Any) -> dict[str, Any]:
         "deadline": _s(task.getDeadline()),
         "start": _s(task.getStart()),
         "finish": _s(task.getFinish()),
+        # The dates and slack stored in the file (read before any rescheduling).
+        "early_start": _s(task.getEarlyStart()),
+        "early_finish": _s(task.getEarlyFinish()),
+        "late_start": _s(task.getLateStart()),
+        "late_finish": _s(task.getLateFinish()),
+        "total_slack": _duration(task.getTotalSlack()),
+        "free_slack": _duration(task.getFreeSlack()),
+        "critical": bool(task.getCritical()),
         "actual_start": _s(task.getActualStart()),
         "actual_finish": _s(task.getActualFinish()),
         "resume": _s(task.getResume()),
@@ -282,6 +290,7 @@ def dump(path: str, schedule: str | None = None) -> dict[str, Any]:
     default = props.getDefaultCalendar()
     out["project"] = {
         "start": _s(props.getStartDate()),
+        "finish": _s(props.getFinishDate()),
         "status_date": _s(props.getStatusDate()),
         "minutes_per_day": int(props.getMinutesPerDay()),
         "minutes_per_week": int(props.getMinutesPerWeek()),

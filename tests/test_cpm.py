@@ -887,3 +887,25 @@ def test_in_progress_splits_count_only_pauses_ahead():
                                             actual_start=at(2024, 1, 2, 8),
                                             percent_complete=40))
     assert by_percent["a"]["early_finish"] == plain["a"]["early_finish"]
+
+
+@pytest.mark.parametrize("float_type", ["start", "finish", "smallest"])
+@pytest.mark.parametrize("deadline", [pendulum.Date(2008, 1, 1), pendulum.Date(1990, 6, 1)])
+def test_project_calendar_floats_far_before_the_start(float_type: str,
+                                                      deadline: pendulum.Date) -> None:
+    """A must-finish-by long past puts late dates far before the horizon the passes
+    needed; re-measuring float on the project calendar must grow it, not fail
+    (found by the MSPDI writer's property test)."""
+    project = pt.Project(
+        id="p", start=pendulum.Date(2009, 1, 1),
+        activities=[pt.Activity(id="a", duration=59), pt.Activity(id="b", duration=3)],
+        links=[pt.Link(pred="a", succ="b")], must_finish_by=deadline,
+        options=pt.ScheduleOptions(float_calendar="project", float_type=float_type))
+    on_project = pt.schedule(project)
+    on_activity = pt.schedule(project.replace(
+        options=pt.ScheduleOptions(float_calendar="activity", float_type=float_type)))
+    # One calendar for everything: the same float either way, and hugely negative.
+    assert on_project.total_float.tolist() == on_activity.total_float.tolist()
+    assert on_project["b"]["late_finish"] < pendulum.datetime(deadline.year, deadline.month,
+                                                              deadline.day + 1, tz=TZ)
+    assert (on_project.total_float < -250).all()

@@ -390,16 +390,17 @@ def test_written_file_is_plain_mspdi():
 
 # Element order of the Project 2007 schema (mspdi_pj12.xsd) for what the writer emits.
 PROJECT_ORDER = ["SaveVersion", "Name", "Title", "ScheduleFromStart", "StartDate",
-                 "CriticalSlackLimit", "CurrencyCode", "CalendarUID", "DefaultStartTime",
+                 "FinishDate", "CriticalSlackLimit",
+                 "CurrencyCode", "CalendarUID", "DefaultStartTime",
                  "DefaultFinishTime", "MinutesPerDay", "MinutesPerWeek", "DaysPerMonth",
                  "DurationFormat", "HonorConstraints", "StatusDate", "ExtendedAttributes",
                  "Calendars", "Tasks"]
 TASK_ORDER = ["UID", "ID", "Name", "Type", "IsNull", "WBS", "OutlineNumber", "OutlineLevel",
               "Start", "Finish", "Duration", "DurationFormat", "Resume", "Estimated", "Milestone",
-              "Summary", "PercentComplete", "ActualStart", "ActualFinish", "ActualDuration",
-              "RemainingDuration",
-              "ConstraintType", "CalendarUID", "ConstraintDate", "Deadline", "Notes",
-              "PredecessorLink", "ExtendedAttribute"]
+              "Summary", "Critical", "EarlyStart", "EarlyFinish", "LateStart", "LateFinish",
+              "FreeSlack", "TotalSlack", "PercentComplete", "ActualStart", "ActualFinish",
+              "ActualDuration", "RemainingDuration", "ConstraintType", "CalendarUID",
+              "ConstraintDate", "Deadline", "Notes", "PredecessorLink", "ExtendedAttribute"]
 CALENDAR_ORDER = ["UID", "Name", "IsBaseCalendar", "IsBaselineCalendar", "BaseCalendarUID",
                   "WeekDays", "Exceptions"]
 EXCEPTION_ORDER = ["EnteredByOccurrences", "TimePeriod", "Occurrences", "Name", "Type",
@@ -556,6 +557,7 @@ def test_cli_export_and_import(tmp_path):
                                  str(out)])
     assert result.exit_code == 0, result.output
     assert read_mspdi(out) == pt.load("examples/renhe-road.yaml")
+    assert b"<EarlyStart>" in out.read_bytes()
     back = tmp_path / "back.yaml"
     result = runner.invoke(cli, ["import", str(out), "-o", str(back)])
     assert result.exit_code == 0, result.output
@@ -630,3 +632,108 @@ def test_sample_split_tasks(data_dir):
     assert p.activity(1).splits == (pt.Split(32, 24),)
     assert p.activity(2).splits == (pt.Split(24, 16), pt.Split(64, 24))
     assert _round_trip(p) == p
+
+
+# ------------------------------------------------------------ the schedule in the file
+
+
+def _written_uids(project: pt.Project) -> dict[object, int]:
+    ids = [a.id for a in project.activities]
+    if all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+        return {i: i for i in ids}
+    return {i: n for n, i in enumerate(ids, start=1)}
+
+
+def _assert_file_holds_schedule(project: pt.Project, data: bytes, sched: pt.Schedule) -> None:
+    stored = stored_results(data, timezone=project.timezone)
+    uids = _written_uids(project)
+    for k, (act, row) in enumerate(zip(project.activities, sched, strict=True)):
+        got = stored[uids[act.id]]
+        what = f"{act.id!r} ({row['status']})"
+        if row["status"] == "finished":
+            assert got["early_start"] == got["late_start"] == got["start"], what
+            assert got["early_finish"] == got["late_finish"] == got["finish"], what
+            assert got["total_slack_minutes"] is None and got["critical"] is False, what
+            continue
+        if row["status"] == "not_started":
+            assert got["start"] == got["early_start"] == row["early_start"], what
+            assert got["late_start"] == row["late_start"], what
+        else:
+            assert got["early_start"] == got["late_start"] == got["start"], what
+            assert got["start"] is not None, what
+        assert got["finish"] == got["early_finish"] == row["early_finish"], what
+        assert got["late_finish"] == row["late_finish"], what
+        assert got["total_slack_minutes"] == sched.total_float_minutes[k], what
+        assert got["free_slack_minutes"] == sched.free_float_minutes[k], what
+        assert got["critical"] == bool(row["critical"]), what
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(projects())
+def test_the_file_holds_the_computed_schedule(project: pt.Project) -> None:
+    try:
+        sched = pt.schedule(project)
+    except pt.CalendarError:  # cn beyond its holiday data: covered below
+        return
+    data = mspdi_bytes(project)
+    _assert_file_holds_schedule(project, data, sched)
+    assert read_mspdi(data) == project
+
+
+def test_a_file_with_progress_is_written_with_its_schedule(data_dir) -> None:
+    project = read_mspdi(data_dir / "mspdi" / "mpxj-mspditimephased.xml")
+    sched = pt.schedule(project)
+    assert {r["status"] for r in sched} >= {"finished", "in_progress", "not_started"}
+    data = mspdi_bytes(project, schedule=sched)
+    _assert_file_holds_schedule(project, data, sched)
+    root = ET.fromstring(data)
+    finish = root.findtext(f"{NS}FinishDate")
+    assert finish == sched.finish.in_timezone(project.timezone).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_logic_only_when_asked_or_when_the_schedule_cannot_be_computed(tmp_path) -> None:
+    # cn has holiday data for the years chinesecalendar covers (to 2026 in 1.11):
+    # a schedule that runs into a year without data cannot be computed.
+    far = pt.Project(id="far", start=pendulum.Date(2026, 12, 1), calendar="cn",
+                     activities=[pt.Activity(id="a", duration=400)])
+    with pytest.raises(pt.CalendarError) as info:
+        write_mspdi(far, tmp_path / "far.xml")
+    assert any("schedule=False" in note for note in info.value.__notes__)
+    assert not (tmp_path / "far.xml").exists()
+    write_mspdi(far, tmp_path / "far.xml", schedule=False)
+    root = ET.parse(tmp_path / "far.xml").getroot()
+    assert root.find(f"{NS}FinishDate") is None
+    task = root.find(f"{NS}Tasks").findall(f"{NS}Task")[1]
+    assert task.find(f"{NS}EarlyStart") is None and task.find(f"{NS}TotalSlack") is None
+    assert task.findtext(f"{NS}Start") == root.findtext(f"{NS}StartDate")
+    assert read_mspdi(tmp_path / "far.xml") == far
+
+
+def test_a_schedule_of_another_project_is_refused() -> None:
+    p = pt.Project(id="p", start=pendulum.Date(2024, 3, 4), activities=[pt.Activity(id="a")])
+    other = p.with_activity(pt.Activity(id="a", duration=5))
+    with pytest.raises(pt.FileFormatError) as info:
+        mspdi_bytes(p, schedule=pt.schedule(other))
+    assert info.value.field == "schedule"
+    # Its own schedule, with other options, is written as given.
+    late = pt.schedule(p, data_date=pendulum.Date(2024, 3, 11))
+    assert b"<Start>2024-03-11T08:00:00</Start>" in mspdi_bytes(p, schedule=late)
+
+
+def test_cli_export_logic_only(tmp_path):
+    from click.testing import CliRunner
+
+    from projtrack.cli import cli
+
+    source = tmp_path / "far.yaml"
+    pt.save(pt.Project(id="far", start=pendulum.Date(2026, 12, 1), calendar="cn",
+                       activities=[pt.Activity(id="a", duration=400)]), source)
+    out = tmp_path / "far.xml"
+    result = CliRunner().invoke(cli, ["export", str(source), "--to", "mspdi", "-o", str(out)])
+    assert result.exit_code == 1 and not out.exists()
+    assert "--logic-only" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["export", str(source), "--to", "mspdi", "-o", str(out),
+                                      "--logic-only"])
+    assert result.exit_code == 0, result.output
+    assert b"<EarlyStart>" not in out.read_bytes()
+    assert read_mspdi(out) == pt.load(source)

@@ -218,6 +218,47 @@ def check(project: pt.Project, got: dict[str, Any]) -> None:
         assert sorted(links) == sorted(expected_links.get(uid, [])), f"{where}: links into {uid}"
 
     _check_calendars(project, got, where)
+    _check_dates(project, tasks, head, where)
+
+
+def _check_dates(project: pt.Project, tasks: dict[int, dict[str, Any]], head: dict[str, Any],
+                 where: str) -> None:
+    """The file carries projtrack's schedule the way MS Project stores its own."""
+    ours = pt.schedule(project)
+    tz = project.timezone
+
+    def text(value: Any) -> str:
+        return value.in_timezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+    assert _minute(head["finish"]) == text(ours.finish), f"{where}: project finish"
+    uids = _uids(project)
+    for act in project.activities:
+        task, row = tasks[uids[act.id]], ours[act.id]
+        what = f"{where}: activity {act.id!r}"
+        if row["status"] == "finished":
+            # A finished task's four dates are its actual dates (as Start and Finish).
+            assert {_minute(task[k]) for k in ("early_start", "late_start")} == {
+                _minute(task["start"])}, what
+            assert {_minute(task[k]) for k in ("early_finish", "late_finish")} == {
+                _minute(task["finish"])}, what
+            assert task["critical"] is False, what
+            continue
+        if row["status"] == "not_started":
+            assert _minute(task["start"]) == text(row["early_start"]), f"{what}: start"
+            assert _minute(task["early_start"]) == text(row["early_start"]), what
+            assert _minute(task["late_start"]) == text(row["late_start"]), what
+        else:  # started: MS Project's early and late start are the actual start
+            assert _minute(task["early_start"]) == _minute(task["actual_start"]), what
+            assert _minute(task["late_start"]) == _minute(task["actual_start"]), what
+        assert _minute(task["finish"]) == text(row["early_finish"]), f"{what}: finish"
+        assert _minute(task["early_finish"]) == text(row["early_finish"]), what
+        assert _minute(task["late_finish"]) == text(row["late_finish"]), what
+        assert task["critical"] == bool(row["critical"]), f"{what}: critical"
+        k = ours.ids.index(act.id)
+        for key, minutes in (("total_slack", ours.total_float_minutes[k]),
+                             ("free_slack", ours.free_float_minutes[k])):
+            hours, _ = _hours(task[key], head)
+            assert hours == pytest.approx(minutes / 60, abs=0.01), f"{what}: {key}"
 
 
 def _check_task(project: pt.Project, act: pt.Activity, task: dict[str, Any],

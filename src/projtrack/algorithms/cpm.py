@@ -399,6 +399,20 @@ class _Run:
 
     def project_floats(self, res: dict[str, Any], tf: np.ndarray, ff: np.ndarray,
                        done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Total and free float re-measured on the float calendar (see :meth:`_project_floats`).
+
+        Late dates far before the start (a ``must_finish_by`` long past) lie
+        outside the horizon the passes needed: grow it as they do.
+        """
+        for _ in range(64):
+            try:
+                return self._project_floats(res, tf, ff, done)
+            except HorizonOverflow as exc:
+                self.table.grow(exc.need)
+        raise AssertionError("calendar horizon did not converge")  # pragma: no cover
+
+    def _project_floats(self, res: dict[str, Any], tf: np.ndarray, ff: np.ndarray,
+                        done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Total and free float (activity-calendar minutes) re-measured on the float calendar.
 
         The instants the floats span (early to late finish and/or start, early

@@ -114,14 +114,24 @@ def import_command(file: str, output: str, fmt: str | None, project_id: str | No
               help="File to write.")
 @click.option("--project", "project_id", default=None,
               help="XER input with several projects: the project id.")
-def export_command(file: str, target: str, output: str, project_id: str | None) -> None:
-    """Export project FILE (projtrack, XER, MSPDI or CSV) to MS Project XML."""
+@click.option("--logic-only", is_flag=True, default=False,
+              help="Write the logic without the computed schedule (for a project whose "
+                   "schedule cannot be computed).")
+def export_command(file: str, target: str, output: str, project_id: str | None,
+                   logic_only: bool) -> None:
+    """Export project FILE (projtrack, XER, MSPDI or CSV) to MS Project XML.
+
+    The file carries projtrack's computed schedule (task dates, slack,
+    critical flags) unless --logic-only is given.
+    """
     from projtrack.interop import write_mspdi
 
     try:
         project = read_foreign(file, project_id=project_id)
-        write_mspdi(project, output)
+        write_mspdi(project, output, schedule=False if logic_only else None)
     except ProjtrackError as exc:
         click.echo(str(exc))
+        for note in getattr(exc, "__notes__", ()):
+            click.echo(note)
         raise SystemExit(1) from None
     click.echo(f"{output}: {project.id} as {target} ({len(project.activities)} activities)")

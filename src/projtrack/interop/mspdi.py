@@ -57,7 +57,7 @@ import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder
 
 import attrs
@@ -76,6 +76,7 @@ from projtrack._model import (
     ScheduleOptions,
     Split,
 )
+from projtrack._schedule import Schedule
 from projtrack._time import DEFAULT_TIMEZONE, check_timezone
 from projtrack.exceptions import FileFormatError, ImportFormatError, ProjtrackError
 from projtrack.interop._common import (
@@ -1765,7 +1766,36 @@ def _calendar_minutes_per_day(project: Project, name: str | None) -> int:
 _FORMAT_CODES = {"d": 7, "h": 5, "ed": 8, "eh": 6}
 
 
-def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[int, Element]]:
+class _Dates:
+    """A schedule's instants as MSPDI local-time texts (one conversion per distinct instant)."""
+
+    def __init__(self, sched: Schedule) -> None:
+        self.origin = _dt.datetime.combine(sched.origin, _dt.time())
+        self.es = sched.early_start_minutes.tolist()
+        self.ef = sched.early_finish_minutes.tolist()
+        self.ls = sched.late_start_minutes.tolist()
+        self.lf = sched.late_finish_minutes.tolist()
+        self.tf = sched.total_float_minutes.tolist()
+        self.ff = sched.free_float_minutes.tolist()
+        self.critical = sched.critical.tolist()
+        self.finish = _local_text(sched.finish, sched.timezone)
+        self._texts: dict[int, str] = {}
+
+    def text(self, minutes: int) -> str:
+        found = self._texts.get(minutes)
+        if found is None:
+            found = self._texts[minutes] = (
+                self.origin + _dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S")
+        return found
+
+
+def _tenths(minutes: float) -> int:
+    """Slack as MSPDI stores it: tenths of a minute."""
+    return round(minutes * 10)
+
+
+def _build_tree(project: Project, uids: dict[Any, int], dates: _Dates | None
+                ) -> tuple[Element, dict[int, Element]]:
     root = Element("Project", {"xmlns": NS})
     mpd = _calendar_minutes_per_day(project, project.calendar)
     # Plain dates become the working instants they stand for on their calendar.
@@ -1776,6 +1806,8 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
     _sub(root, "Title", project.name or project.id)
     _sub(root, "ScheduleFromStart", 1)
     _sub(root, "StartDate", start_text)
+    if dates is not None:
+        _sub(root, "FinishDate", dates.finish)
     critical = project.options.critical_float
     _sub(root, "CriticalSlackLimit", int(critical) if critical == int(critical) else 0)
     _sub(root, "CurrencyCode", "CNY")  # required by the schema since Project 2007
@@ -1845,6 +1877,9 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
     _sub(summary, "IsNull", 0)
     _sub(summary, "OutlineNumber", 0)
     _sub(summary, "OutlineLevel", 0)
+    if dates is not None:
+        _sub(summary, "Start", start_text)
+        _sub(summary, "Finish", dates.finish)
     _sub(summary, "Summary", 1)
     elems[0] = summary
     by_succ: dict[Any, list[Link]] = {}
@@ -1867,13 +1902,16 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         _sub(te, "WBS", n)
         _sub(te, "OutlineNumber", n)
         _sub(te, "OutlineLevel", 1)
+        k = n - 1  # the activity's position in the schedule's arrays
         begin = (plain.text(act.actual_start, act.calendar) if act.actual_start is not None
-                 else start_text)
+                 else dates.text(dates.es[k]) if dates is not None else start_text)
         _sub(te, "Start", begin)
         # A plain finish date is the end of its day's work, and no finish comes before
         # its start.
-        finish = (max(plain.text(act.actual_finish, act.calendar, finish=True), begin)
-                  if act.actual_finish is not None else begin)
+        if act.actual_finish is not None:
+            finish = max(plain.text(act.actual_finish, act.calendar, finish=True), begin)
+        else:
+            finish = dates.text(dates.ef[k]) if dates is not None else begin
         _sub(te, "Finish", finish)
         _sub(te, "Duration", _pt(seconds))
         _sub(te, "DurationFormat", _FORMAT_CODES[act.duration_unit])
@@ -1882,6 +1920,20 @@ def _build_tree(project: Project, uids: dict[Any, int]) -> tuple[Element, dict[i
         _sub(te, "Estimated", 0)
         _sub(te, "Milestone", 1 if act.kind == "milestone" else 0)
         _sub(te, "Summary", 0)
+        if dates is not None:
+            # MS Project's conventions: a started task's early and late start are its
+            # actual start (the remaining work shows in the finishes and the slack);
+            # a finished task's four dates are its actual dates, with no slack.
+            finished = act.actual_finish is not None
+            _sub(te, "Critical", 1 if dates.critical[k] and not finished else 0)
+            started = act.actual_start is not None
+            _sub(te, "EarlyStart", begin if started else dates.text(dates.es[k]))
+            _sub(te, "EarlyFinish", finish if finished else dates.text(dates.ef[k]))
+            _sub(te, "LateStart", begin if started else dates.text(dates.ls[k]))
+            _sub(te, "LateFinish", finish if finished else dates.text(dates.lf[k]))
+            if not finished:
+                _sub(te, "FreeSlack", _tenths(dates.ff[k]))
+                _sub(te, "TotalSlack", _tenths(dates.tf[k]))
         if act.percent_complete is not None:
             _sub(te, "PercentComplete", round(act.percent_complete))
         elif act.actual_finish is not None:
@@ -2004,25 +2056,51 @@ def _diff(view: dict[str, Any], original: dict[str, Any], skip: tuple[str, ...] 
     return out
 
 
-def mspdi_bytes(project: Project) -> bytes:
+def mspdi_bytes(project: Project, *, schedule: Schedule | Literal[False] | None = None
+                ) -> bytes:
     """The MSPDI document :func:`write_mspdi` writes, as bytes.
 
     Examples
     --------
     >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 4),
     ...                activities=[pt.Activity(id="dig", duration=2)])
-    >>> b"<SaveVersion>12</SaveVersion>" in mspdi_bytes(p)
-    True
+    >>> data = mspdi_bytes(p)
+    >>> b"<SaveVersion>12</SaveVersion>" in data, b"<FinishDate>2024-03-05T17:00:00<" in data
+    (True, True)
+    >>> b"<FinishDate>" in mspdi_bytes(p, schedule=False)
+    False
     """
     if not isinstance(project, Project):
         raise FileFormatError(f"{project!r} is not a Project", field="project")
     with gc_paused():  # millions of acyclic objects (see gc_paused)
-        return _mspdi_bytes(project)
+        return _mspdi_bytes(project, schedule)
 
 
-def _mspdi_bytes(project: Project) -> bytes:
+def _computed_dates(project: Project, schedule: Schedule | Literal[False] | None
+                    ) -> _Dates | None:
+    if schedule is False:
+        return None
+    if schedule is None:
+        from projtrack.algorithms.cpm import schedule as compute
+
+        try:
+            schedule = compute(project)
+        except ProjtrackError as exc:
+            exc.add_note("write_mspdi writes the computed schedule; to write the logic "
+                         "without dates, pass schedule=False (projtrack export --logic-only)")
+            raise
+    elif not isinstance(schedule, Schedule) or (schedule.project is not project
+                                                 and schedule.project != project):
+        raise FileFormatError("schedule= must be a Schedule of this project "
+                              "(pt.schedule(project)), None to compute it, or False",
+                              field="schedule")
+    return _Dates(schedule)
+
+
+def _mspdi_bytes(project: Project, schedule: Schedule | Literal[False] | None = None
+                 ) -> bytes:
     uids = _uids(project)
-    root, elems = _build_tree(project, uids)
+    root, elems = _build_tree(project, uids, _computed_dates(project, schedule))
     try:
         # The reader's view of the tree is its view of the serialized file: the
         # tree holds the exact texts the file will hold (the root's namespace is
@@ -2061,13 +2139,34 @@ def _mspdi_bytes(project: Project) -> bytes:
     return _serialize(root)
 
 
-def write_mspdi(project: Project, path: str | os.PathLike[str]) -> None:
+def write_mspdi(project: Project, path: str | os.PathLike[str], *,
+                schedule: Schedule | Literal[False] | None = None) -> None:
     """Write a project as a Microsoft Project XML (MSPDI) file.
 
     The file follows the Project 2007 schema (``SaveVersion`` 12), which MS
     Project 2007 and later and ProjectLibre open. Built-in calendars the
     project uses (``standard``, ``cn``...) are written out in full. Activity
     ids that are not positive integers get UIDs 1, 2, ... in order.
+
+    The file carries the computed schedule as MS Project stores its own:
+    each task's ``Start`` and ``Finish``, early and late dates,
+    ``TotalSlack``, ``FreeSlack`` and ``Critical``, and the project's
+    ``FinishDate``. Tools that show a file without rescheduling it (viewers,
+    converters, MPXJ) then show projtrack's dates; MS Project and
+    ProjectLibre reschedule it on opening and find the same dates.
+
+    Parameters
+    ----------
+    project
+        The project to write.
+    path
+        Target file; written atomically (all or nothing).
+    schedule
+        The :func:`projtrack.schedule` of ``project`` whose dates to write.
+        ``None`` (the default) computes it with the project's own data date
+        and options. ``False`` writes the logic only, without dates (every
+        task that has not started then starts at the project start), for a
+        project whose schedule cannot be computed.
 
     :func:`read_mspdi` reads the file back to an equal project: values MSPDI
     cannot hold exactly are stored as JSON in the ``Text1`` custom field
@@ -2085,5 +2184,7 @@ def write_mspdi(project: Project, path: str | os.PathLike[str]) -> None:
     >>> pt.write_mspdi(p, target)
     >>> pt.read_mspdi(target) == p
     True
+    >>> b"<Start>2024-03-06T13:00:00</Start>" in target.read_bytes()   # pour: 4 h lag, lunch
+    True
     """
-    write_atomic(path, mspdi_bytes(project))
+    write_atomic(path, mspdi_bytes(project, schedule=schedule))
