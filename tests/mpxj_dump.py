@@ -242,6 +242,9 @@ def _task(task: Any) -> dict[str, Any]:
         "total_slack": _duration(task.getTotalSlack()),
         "free_slack": _duration(task.getFreeSlack()),
         "critical": bool(task.getCritical()),
+        # Pieces of work MPXJ finds in the assignments' timephased data (split tasks).
+        "work_splits": [[_s(r.getStart()), _s(r.getEnd())]
+                        for r in (task.getWorkSplits() or [])],
         "actual_start": _s(task.getActualStart()),
         "actual_finish": _s(task.getActualFinish()),
         "resume": _s(task.getResume()),

@@ -737,3 +737,83 @@ def test_cli_export_logic_only(tmp_path):
     assert result.exit_code == 0, result.output
     assert b"<EarlyStart>" not in out.read_bytes()
     assert read_mspdi(out) == pt.load(source)
+
+
+# ------------------------------------------------------------ splits as MS Project keeps them
+
+_OVERLAY = re.compile(rb"<ExtendedAttribute>\s*<FieldID>\d+</FieldID>\s*<Value>.*?</Value>\s*"
+                      rb"</ExtendedAttribute>", re.S)
+
+
+def _native_view(data: bytes) -> pt.Project:
+    """What another tool sees: the file without projtrack's JSON field."""
+    stripped = _OVERLAY.sub(b"", data)
+    assert b"<FieldID>" not in stripped.split(b"</ExtendedAttributes>", 1)[1]
+    return read_mspdi(stripped)
+
+
+SPLIT_PROJECT = pt.Project(
+    id="s", start=pendulum.Date(2024, 3, 4),
+    activities=[pt.Activity(id="a", duration=2),
+                pt.Activity(id="b", duration=10, splits=[pt.Split(2, 3), pt.Split(6, 1)]),
+                pt.Activity(id="c", duration=36, duration_unit="h",
+                            splits=[pt.Split(12.5, 4)])],
+    links=[pt.Link(pred="a", succ="b"), pt.Link(pred="a", succ="c")])
+
+
+def test_splits_are_written_as_timephased_work() -> None:
+    data = mspdi_bytes(SPLIT_PROJECT)
+    root = ET.fromstring(data)
+    asg = {a.findtext(f"{NS}TaskUID"): a
+           for a in root.find(f"{NS}Assignments").findall(f"{NS}Assignment")}
+    assert sorted(asg) == ["2", "3"] and asg["2"].findtext(f"{NS}ResourceUID") == "-65535"
+    # Worked out by hand on `standard` (08-12, 13-17, Mon-Fri): b starts Wed 6 Mar,
+    # works 2 days, pauses 3 working days (Fri 8, Mon 11, Tue 12), works 4 days
+    # (13-18 Mar), pauses 1 day (19 Mar), works the last 4 days (20-25 Mar).
+    rows = [(t.findtext(f"{NS}Start"), t.findtext(f"{NS}Finish"), t.findtext(f"{NS}Value"))
+            for t in asg["2"].findall(f"{NS}TimephasedData")]
+    assert rows == [("2024-03-06T08:00:00", "2024-03-07T17:00:00", "PT16H0M0S"),
+                    ("2024-03-07T17:00:00", "2024-03-13T08:00:00", "PT0H0M0S"),
+                    ("2024-03-13T08:00:00", "2024-03-18T17:00:00", "PT32H0M0S"),
+                    ("2024-03-18T17:00:00", "2024-03-20T08:00:00", "PT0H0M0S"),
+                    ("2024-03-20T08:00:00", "2024-03-25T17:00:00", "PT32H0M0S")]
+    # c: 12.5 h of work end at 13:30 on day two; 4 h of pause end at 08:30 on day three.
+    rows = [(t.findtext(f"{NS}Start"), t.findtext(f"{NS}Finish"), t.findtext(f"{NS}Value"))
+            for t in asg["3"].findall(f"{NS}TimephasedData")]
+    assert rows == [("2024-03-06T08:00:00", "2024-03-07T13:30:00", "PT12H30M0S"),
+                    ("2024-03-07T13:30:00", "2024-03-08T08:30:00", "PT0H0M0S"),
+                    ("2024-03-08T08:30:00", "2024-03-12T17:00:00", "PT23H30M0S")]
+    view = _native_view(data)
+    assert [a.splits for a in view.activities] == [
+        (), (pt.Split(16, 24), pt.Split(48, 8)), (pt.Split(12.5, 4),)]
+    assert read_mspdi(data) == SPLIT_PROJECT
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(projects())
+def test_other_tools_see_the_splits_ahead(project: pt.Project) -> None:
+    """Without projtrack's JSON field, the file still holds every pause still ahead of
+    an unfinished working-time activity, in hours, and the same schedule."""
+    try:
+        sched = pt.schedule(project)
+    except pt.CalendarError:
+        return
+    view = _native_view(mspdi_bytes(project, schedule=sched))
+    uids = _written_uids(project)
+    for act in project.activities:
+        if act.actual_finish is not None or act.duration_unit not in ("d", "h"):
+            continue
+        per_hour = 1.0 if act.duration_unit == "h" else \
+            get_calendar(act.calendar, project).minutes_per_day / 60
+        done = 0.0
+        if act.actual_start is not None:
+            if act.remaining_duration is not None:
+                done = act.duration - act.remaining_duration
+            elif act.percent_complete is not None:
+                done = act.duration * act.percent_complete / 100
+        # A pause exactly where the work stands comes before any remaining work:
+        # MS Project has no split there (the remaining work simply starts later).
+        want = [v * per_hour for s in act.splits if done < s.after < act.duration
+                for v in (s.after, s.pause)]
+        got = [v for s in view.activity(uids[act.id]).splits for v in (s.after, s.pause)]
+        assert got == pytest.approx(want, abs=1e-3), act.id

@@ -408,6 +408,32 @@ def test_conformance_files_written_back(mpxj: Any, path: Path | None, tmp_path: 
     check(project, write_and_read(mpxj, project, tmp_path, path.stem))
 
 
+def test_split_tasks_as_mpxj_reads_them(mpxj: Any, tmp_path: Path) -> None:
+    """MPXJ finds the pieces of work of a split task in the timephased data written.
+
+    Worked out by hand on ``standard`` (08-12, 13-17, Mon-Fri): after 2 days of
+    ``a``, ``b`` works 2 days, pauses 3 working days, works 4, pauses 1, works 4;
+    ``c`` works 12.5 h (to 13:30 on day two), pauses 4 h (to 08:30 on day three)
+    and works the remaining 23.5 h.
+    """
+    project = pt.Project(
+        id="s", start=pendulum.Date(2024, 3, 4),
+        activities=[pt.Activity(id="a", duration=2),
+                    pt.Activity(id="b", duration=10, splits=[pt.Split(2, 3), pt.Split(6, 1)]),
+                    pt.Activity(id="c", duration=36, duration_unit="h",
+                                splits=[pt.Split(12.5, 4)])],
+        links=[pt.Link(pred="a", succ="b"), pt.Link(pred="a", succ="c")])
+    got = write_and_read(mpxj, project, tmp_path, "splits")
+    check(project, got)
+    pieces = {t["name"]: t["work_splits"] for t in got["tasks"]}
+    assert pieces["a"] == []
+    assert pieces["b"] == [["2024-03-06T08:00", "2024-03-07T17:00"],
+                           ["2024-03-13T08:00", "2024-03-18T17:00"],
+                           ["2024-03-20T08:00", "2024-03-25T17:00"]]
+    assert pieces["c"] == [["2024-03-06T08:00", "2024-03-07T13:30"],
+                           ["2024-03-08T08:30", "2024-03-12T17:00"]]
+
+
 #: Round-the-clock calendars too: there a plain date is a midnight, not 08:00.
 CPM_CALENDARS = ["standard", "cn", "7d", "24h"]
 FIELDS = ("early_start", "early_finish", "late_start", "late_finish")

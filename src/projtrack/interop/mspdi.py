@@ -1087,11 +1087,12 @@ def _with_splits(r: _Reader, project: Project) -> Project:
             continue
         cal = get_calendar(act.calendar, project)
         begin = local_datetime(min(a for a, _, v in rows if v > 0), tz)
-        done = 0.0
+        done = 0.0  # work done so far, as the engine counts it
         if act.actual_start is not None:
-            if act.remaining_duration is None:
-                continue
-            done = float(act.duration) - float(act.remaining_duration)
+            if act.remaining_duration is not None:
+                done = float(act.duration) - float(act.remaining_duration)
+            elif act.percent_complete is not None:
+                done = float(act.duration) * act.percent_complete / 100.0
         splits: list[Split] = []
         paused = 0.0
         for a, b in gaps:
@@ -1978,7 +1979,94 @@ def _build_tree(project: Project, uids: dict[Any, int], dates: _Dates | None
             lag_seconds = _seconds(link.lag, link.lag_unit, mpd)
             _sub(pl, "LinkLag", round(lag_seconds / 6))
             _sub(pl, "LagFormat", _FORMAT_CODES[link.lag_unit])
+    if dates is not None:
+        _split_assignments(root, project, uids, dates, plain)
     return root, elems
+
+
+def _split_pieces(act: Activity, start: pendulum.DateTime, finish: pendulum.DateTime,
+                  cal: WorkCalendar, minutes_per_unit: float
+                  ) -> list[tuple[pendulum.DateTime, pendulum.DateTime, float]]:
+    """Pieces of work and pauses ahead of a split activity, as the engine lays them out.
+
+    ``(start, finish, work minutes)`` rows from the remaining work's start to its
+    finish; a pause is a row with no work. The engine lengthens the span by the
+    pauses still ahead (``Activity.pauses_ahead``); work resumes at the next
+    working instant after each pause.
+    """
+    total = float(act.duration)
+    done = 0.0
+    if act.actual_start is not None:
+        if act.remaining_duration is not None:
+            done = total - float(act.remaining_duration)
+        elif act.percent_complete is not None:
+            done = total * act.percent_complete / 100.0
+    rows: list[tuple[pendulum.DateTime, pendulum.DateTime, float]] = []
+    at, cursor = start, done
+    for split in act.splits:
+        if not done <= split.after < total:
+            continue  # behind us, or not inside the work
+        work = (split.after - cursor) * minutes_per_unit
+        end = at
+        if work > 0:
+            end = cal.add_working(at, pendulum.duration(seconds=round(work * 60)),
+                                  convention="finish")
+            rows.append((at, end, work))
+        at = cal.add_working(end, pendulum.duration(seconds=round(split.pause
+                                                                  * minutes_per_unit * 60)),
+                             convention="start")
+        rows.append((end, at, 0.0))
+        cursor = split.after
+    rows.append((at, max(at, finish), (total - cursor) * minutes_per_unit))
+    return rows
+
+
+def _split_assignments(root: Element, project: Project, uids: dict[Any, int], dates: _Dates,
+                       plain: _PlainDates) -> None:
+    """Split tasks as MS Project stores them: timephased remaining work with idle spans.
+
+    Each split activity not yet finished gets an unassigned assignment
+    (``ResourceUID`` -65535, as MS Project writes for a task without
+    resources) whose ``TimephasedData`` (type 1, remaining work) lists the
+    pieces of work with their hours and the pauses with none.
+    """
+    block: Element | None = None
+    tz = project.timezone
+    for k, act in enumerate(project.activities):
+        if (not act.splits or act.actual_finish is not None
+                or act.duration_unit not in ("d", "h")):
+            continue
+        cal = plain.work(act.calendar)
+        if cal is None:
+            continue
+        per_unit = 60.0 if act.duration_unit == "h" else float(cal.minutes_per_day)
+        start = pendulum.instance(dates.origin + _dt.timedelta(minutes=dates.es[k]), tz=tz)
+        finish = pendulum.instance(dates.origin + _dt.timedelta(minutes=dates.ef[k]), tz=tz)
+        try:
+            rows = _split_pieces(act, start, finish, cal.in_timezone(tz), per_unit)
+        except ProjtrackError:
+            continue  # no calendar data there: the splits travel in the JSON field only
+        if len(rows) < 2:
+            continue  # every pause is behind: nothing to show
+        if block is None:
+            block = SubElement(root, "Assignments")
+        uid = len(block) + 1
+        asg = SubElement(block, "Assignment")
+        _sub(asg, "UID", uid)
+        _sub(asg, "TaskUID", uids[act.id])
+        _sub(asg, "ResourceUID", -65535)
+        _sub(asg, "Finish", _local_text(rows[-1][1], tz))
+        _sub(asg, "Start", _local_text(rows[0][0], tz))
+        _sub(asg, "Units", 1)
+        _sub(asg, "Work", _pt(sum(work for _, _, work in rows) * 60))
+        for a, b, work in rows:
+            td = SubElement(asg, "TimephasedData")
+            _sub(td, "Type", 1)
+            _sub(td, "UID", uid)
+            _sub(td, "Start", _local_text(a, tz))
+            _sub(td, "Finish", _local_text(b, tz))
+            _sub(td, "Unit", 2)
+            _sub(td, "Value", _pt(work * 60))
 
 
 def _seconds(value: float, unit: str, minutes_per_day: int) -> float:
