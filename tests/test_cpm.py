@@ -909,3 +909,22 @@ def test_project_calendar_floats_far_before_the_start(float_type: str,
     assert on_project["b"]["late_finish"] < pendulum.datetime(deadline.year, deadline.month,
                                                               deadline.day + 1, tz=TZ)
     assert (on_project.total_float < -250).all()
+
+
+def test_work_pieces_of_a_split_activity_in_progress():
+    # Worked out by hand on `standard` (Mon-Fri, 8 h): 4 of 10 days done on the data
+    # date Mon 8 Jan 2024. The pause after 2 days is behind; the remaining 6 days
+    # run 3 days (to Wed 10 Jan 17:00), pause 2 days (Thu 11, Fri 12), then 3 days
+    # from Mon 15 Jan 08:00 to Wed 17 Jan 17:00.
+    s = pt.schedule(_split_project([pt.Split(2, 3), pt.Split(7, 2)],
+                                   actual_start=at(2024, 1, 2, 8), remaining_duration=6))
+    assert s.work_pieces("a") == [(at(2024, 1, 8, 8), at(2024, 1, 10, 17)),
+                                  (at(2024, 1, 15, 8), at(2024, 1, 17, 17))]
+    assert s.work_pieces("b") == [(s["b"]["early_start"], s["b"]["early_finish"])]
+    # Finished work has no pieces; a pause right where the work stands comes first.
+    done = pt.schedule(_split_project([pt.Split(2, 3)], actual_start=at(2024, 1, 2, 8),
+                                      actual_finish=at(2024, 1, 5, 17)))
+    assert done.work_pieces("a") == []
+    paused = pt.schedule(_split_project([pt.Split(4, 2)], actual_start=at(2024, 1, 2, 8),
+                                        remaining_duration=6))
+    assert paused.work_pieces("a") == [(at(2024, 1, 10, 8), at(2024, 1, 17, 17))]

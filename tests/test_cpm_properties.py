@@ -13,6 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import projtrack as pt
+from projtrack.testing.strategies import projects
 
 START = pendulum.Date(2024, 1, 3)
 LINK_TYPES = ("FS", "SS", "FF", "SF")
@@ -230,3 +231,51 @@ def test_splits_schedule_like_a_duration_plus_pauses(G: nx.MultiDiGraph, data: A
     for field in ("early_start", "early_finish", "late_start", "late_finish"):
         assert np.array_equal(getattr(split_s, f"{field}_minutes"),
                               getattr(plain_s, f"{field}_minutes")), field
+
+
+@given(projects(max_activities=8))
+def test_work_pieces_hold_the_remaining_work_and_the_pauses_ahead(project: pt.Project) -> None:
+    """The pieces run from the early start to the early finish, in order; their working
+    time is the work left, and the gaps between them are the pauses still ahead."""
+    from projtrack.calendars import get_calendar
+
+    try:
+        s = pt.schedule(project)
+    except pt.CalendarError:
+        return
+    for act in project.activities:
+        pieces = s.work_pieces(act.id)
+        row = s[act.id]
+        if row["status"] == "finished":
+            assert pieces == []
+            continue
+        assert pieces[0][0] >= row["early_start"] and pieces[-1][1] == row["early_finish"]
+        assert all(a <= b for a, b in pieces)
+        assert all(b <= c for (_, b), (c, _) in pairwise(pieces))
+        if act.duration_unit not in ("d", "h") or not act.splits:
+            assert len(pieces) == 1 or act.splits
+            continue
+        cal = get_calendar(act.calendar, project)
+        unit = 60.0 if act.duration_unit == "h" else cal.minutes_per_day
+
+        def minutes(a: Any, b: Any, cal: Any = cal) -> float:
+            return float(cal.working_between(a, b).total_seconds() / 60)
+
+        done = 0.0
+        if row["status"] == "in_progress":
+            if act.remaining_duration is not None:
+                done = act.duration - act.remaining_duration
+            elif act.percent_complete is not None:
+                done = act.duration * act.percent_complete / 100
+        ahead = [sp for sp in act.splits if done <= sp.after < act.duration]
+        work = sum(minutes(a, b) for a, b in pieces)
+        assert abs(work - (act.duration - done) * unit) <= len(pieces), act.id
+        # A pause right where the work stands comes before the first piece.
+        leading = [sp for sp in ahead if sp.after == done]
+        gaps = [minutes(b, c) for (_, b), (c, _) in pairwise(pieces)]
+        inner = [sp.pause * unit for sp in ahead if sp.after > done]
+        assert len(gaps) == len(inner), act.id
+        assert all(abs(g - p) <= 1 for g, p in zip(gaps, inner, strict=True)), act.id
+        if leading:
+            assert abs(minutes(row["early_start"], pieces[0][0])
+                       - leading[0].pause * unit) <= 1, act.id

@@ -308,6 +308,66 @@ class Schedule:
             if on[k] and bound[k] == e
         ]
 
+    def work_pieces(self, activity_id: ActivityId
+                    ) -> list[tuple[pendulum.DateTime, pendulum.DateTime]]:
+        """The remaining work of an activity as ``(start, finish)`` pieces.
+
+        An activity without pauses ahead is one piece, from its early start to
+        its early finish. A split activity (see :class:`~projtrack.Split`) has
+        one piece per stretch of work, with its pauses still ahead between them:
+        work resumes at the next working instant after each pause, as the
+        engine lays it out. A finished activity has none; a milestone has one
+        piece of no length.
+
+        Examples
+        --------
+        >>> import projtrack as pt
+        >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 4), calendar="7d",
+        ...                activities=[pt.Activity(id="a", duration=5,
+        ...                                        splits=[pt.Split(2, 3)])])
+        >>> [(a.day, b.day) for a, b in pt.schedule(p).work_pieces("a")]
+        [(4, 6), (9, 12)]
+        """
+        from projtrack.calendars import get_calendar
+
+        record = self[activity_id]
+        if record["status"] == "finished":
+            return []
+        start, finish = record["early_start"], record["early_finish"]
+        act = self.project.activity(activity_id)
+        total = float(act.duration)
+        done = 0.0  # work done so far, in the activity's unit, as the engine counts it
+        if act.actual_start is not None and record["status"] == "in_progress":
+            if act.remaining_duration is not None:
+                done = total - float(act.remaining_duration)
+            elif act.percent_complete is not None:
+                done = total * act.percent_complete / 100.0
+        ahead = [s for s in act.splits if done <= s.after < total]
+        if not ahead:
+            return [(start, finish)]
+        elapsed = act.duration_unit in ("ed", "eh")
+        cal = None if elapsed else get_calendar(act.calendar, self.project)
+        per_unit = {"h": 60.0, "eh": 60.0, "ed": 1440.0}.get(
+            act.duration_unit, float(cal.minutes_per_day) if cal is not None else 0.0)
+
+        def advance(at: pendulum.DateTime, amount: float, convention: str
+                    ) -> pendulum.DateTime:
+            length = pendulum.duration(seconds=round(amount * per_unit * 60))
+            if cal is None:
+                return at + length
+            return cal.add_working(at, length, convention=convention)  # type: ignore[arg-type]
+
+        pieces: list[tuple[pendulum.DateTime, pendulum.DateTime]] = []
+        at, cursor = start, done
+        for split in ahead:
+            end = advance(at, split.after - cursor, "finish")
+            if end > at:  # a pause right where the work stands comes first
+                pieces.append((at, end))
+            at = advance(end, split.pause, "start")
+            cursor = split.after
+        pieces.append((at, max(at, finish)))
+        return pieces
+
     def driving_predecessors(self, activity_id: ActivityId) -> list[ActivityId]:
         """Ids of the predecessors whose links set this activity's early start.
 

@@ -444,40 +444,6 @@ def _baseline_spans(baseline: Any, tz: str) -> dict[Any, tuple[float, float]]:
     )
 
 
-def _work_segments(act: Activity, start: Any, project: Project) -> list[tuple[Any, Any]] | None:
-    """The pieces of work of a split activity that starts at ``start`` (working units only).
-
-    Examples
-    --------
-    >>> import pendulum, projtrack as pt
-    >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 4), calendar="7d",
-    ...                activities=[pt.Activity(id="a", duration=5, splits=[pt.Split(2, 3)])])
-    >>> [(a.day, b.day) for a, b in _work_segments(p.activities[0],
-    ...                                             pendulum.datetime(2024, 3, 4), p)]
-    [(4, 6), (9, 12)]
-    """
-    if act.duration_unit not in ("d", "h"):
-        return None
-    import pendulum
-
-    from projtrack.calendars import get_calendar
-
-    cal = get_calendar(act.calendar, project)
-
-    def amount(value: float) -> Any:
-        return value if act.duration_unit == "d" else pendulum.duration(hours=value)
-
-    out: list[tuple[Any, Any]] = []
-    here, done = start, 0.0
-    for split in act.splits:
-        end = cal.add_working(here, amount(split.after - done))
-        out.append((here, end))
-        here = cal.add_working(end, amount(split.pause), convention="start")
-        done = split.after
-    out.append((here, cal.add_working(here, amount(act.duration - done))))
-    return out
-
-
 def gantt(
     schedule: Schedule | Project,
     *,
@@ -675,9 +641,8 @@ def gantt(
         if status != "finished":
             e0, e1 = _num(rec["early_start"], tz), _num(rec["early_finish"], tz)
             xs += [e0, e1]
-            segments = (_work_segments(act, rec["early_start"], project)
-                        if act.splits and status == "not_started" else None)
-            if segments:
+            segments = sched.work_pieces(act.id) if act.splits else []
+            if len(segments) > 1:
                 # A split task: its pieces of work, joined by a thin line across the pauses.
                 ax.plot([e0, e1], [y + bar_y] * 2, color=colour, lw=0.8, ls=":", zorder=2)
                 for w0, w1 in segments:

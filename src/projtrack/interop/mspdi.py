@@ -1771,6 +1771,7 @@ class _Dates:
     """A schedule's instants as MSPDI local-time texts (one conversion per distinct instant)."""
 
     def __init__(self, sched: Schedule) -> None:
+        self.schedule = sched
         self.origin = _dt.datetime.combine(sched.origin, _dt.time())
         self.es = sched.early_start_minutes.tolist()
         self.ef = sched.early_finish_minutes.tolist()
@@ -1980,49 +1981,12 @@ def _build_tree(project: Project, uids: dict[Any, int], dates: _Dates | None
             _sub(pl, "LinkLag", round(lag_seconds / 6))
             _sub(pl, "LagFormat", _FORMAT_CODES[link.lag_unit])
     if dates is not None:
-        _split_assignments(root, project, uids, dates, plain)
+        _split_assignments(root, project, uids, dates.schedule, plain)
     return root, elems
 
 
-def _split_pieces(act: Activity, start: pendulum.DateTime, finish: pendulum.DateTime,
-                  cal: WorkCalendar, minutes_per_unit: float
-                  ) -> list[tuple[pendulum.DateTime, pendulum.DateTime, float]]:
-    """Pieces of work and pauses ahead of a split activity, as the engine lays them out.
-
-    ``(start, finish, work minutes)`` rows from the remaining work's start to its
-    finish; a pause is a row with no work. The engine lengthens the span by the
-    pauses still ahead (``Activity.pauses_ahead``); work resumes at the next
-    working instant after each pause.
-    """
-    total = float(act.duration)
-    done = 0.0
-    if act.actual_start is not None:
-        if act.remaining_duration is not None:
-            done = total - float(act.remaining_duration)
-        elif act.percent_complete is not None:
-            done = total * act.percent_complete / 100.0
-    rows: list[tuple[pendulum.DateTime, pendulum.DateTime, float]] = []
-    at, cursor = start, done
-    for split in act.splits:
-        if not done <= split.after < total:
-            continue  # behind us, or not inside the work
-        work = (split.after - cursor) * minutes_per_unit
-        end = at
-        if work > 0:
-            end = cal.add_working(at, pendulum.duration(seconds=round(work * 60)),
-                                  convention="finish")
-            rows.append((at, end, work))
-        at = cal.add_working(end, pendulum.duration(seconds=round(split.pause
-                                                                  * minutes_per_unit * 60)),
-                             convention="start")
-        rows.append((end, at, 0.0))
-        cursor = split.after
-    rows.append((at, max(at, finish), (total - cursor) * minutes_per_unit))
-    return rows
-
-
-def _split_assignments(root: Element, project: Project, uids: dict[Any, int], dates: _Dates,
-                       plain: _PlainDates) -> None:
+def _split_assignments(root: Element, project: Project, uids: dict[Any, int],
+                       schedule: Schedule, plain: _PlainDates) -> None:
     """Split tasks as MS Project stores them: timephased remaining work with idle spans.
 
     Each split activity not yet finished gets an unassigned assignment
@@ -2032,22 +1996,23 @@ def _split_assignments(root: Element, project: Project, uids: dict[Any, int], da
     """
     block: Element | None = None
     tz = project.timezone
-    for k, act in enumerate(project.activities):
+    for act in project.activities:
+        # Working-time activities only: MS Project keeps no splits on elapsed ones.
         if (not act.splits or act.actual_finish is not None
                 or act.duration_unit not in ("d", "h")):
             continue
         cal = plain.work(act.calendar)
-        if cal is None:
-            continue
-        per_unit = 60.0 if act.duration_unit == "h" else float(cal.minutes_per_day)
-        start = pendulum.instance(dates.origin + _dt.timedelta(minutes=dates.es[k]), tz=tz)
-        finish = pendulum.instance(dates.origin + _dt.timedelta(minutes=dates.ef[k]), tz=tz)
         try:
-            rows = _split_pieces(act, start, finish, cal.in_timezone(tz), per_unit)
+            pieces = schedule.work_pieces(act.id)
         except ProjtrackError:
             continue  # no calendar data there: the splits travel in the JSON field only
-        if len(rows) < 2:
+        if cal is None or len(pieces) < 2:
             continue  # every pause is behind: nothing to show
+        rows: list[tuple[pendulum.DateTime, pendulum.DateTime, float]] = []
+        for n, (a, b) in enumerate(pieces):
+            if n:
+                rows.append((rows[-1][1], a, 0.0))  # the pause before this piece
+            rows.append((a, b, cal.working_between(a, b).total_seconds() / 60))
         if block is None:
             block = SubElement(root, "Assignments")
         uid = len(block) + 1
@@ -2243,6 +2208,11 @@ def write_mspdi(project: Project, path: str | os.PathLike[str], *,
     converters, MPXJ) then show projtrack's dates; MS Project and
     ProjectLibre reschedule it on opening and find the same dates.
 
+    :func:`read_mspdi` reads the file back to an equal project: values MSPDI
+    cannot hold exactly are stored as JSON in the ``Text1`` custom field
+    (aliased ``projtrack``) and restored unless the XML was edited since.
+    The file is written atomically.
+
     Parameters
     ----------
     project
@@ -2255,11 +2225,6 @@ def write_mspdi(project: Project, path: str | os.PathLike[str], *,
         and options. ``False`` writes the logic only, without dates (every
         task that has not started then starts at the project start), for a
         project whose schedule cannot be computed.
-
-    :func:`read_mspdi` reads the file back to an equal project: values MSPDI
-    cannot hold exactly are stored as JSON in the ``Text1`` custom field
-    (aliased ``projtrack``) and restored unless the XML was edited since.
-    The file is written atomically.
 
     Examples
     --------
