@@ -417,3 +417,18 @@ def test_gantt_draws_split_tasks_as_pieces_of_work() -> None:
     assert [d for d, _ in days] == [4, 13, 19]
     s = pt.schedule(p)
     assert s["pit"]["early_finish"] == pendulum.datetime(2024, 3, 21, 17, tz="Asia/Shanghai")
+
+
+def test_gantt_draws_the_pieces_still_ahead_of_a_split_task_in_progress() -> None:
+    # 5 of 10 days done by Mon 11 Mar: the pause after 4 days is behind, the one after
+    # 7 days ahead. Remaining: Mon 11 - Tue 12 (2 days), pause Wed 13, Thu 14 - Tue 19.
+    p = pt.Project(id="s", start=pendulum.Date(2024, 3, 4), calendar="standard",
+                   data_date=pendulum.Date(2024, 3, 11),
+                   activities=[pt.Activity(id="pit", duration=10,
+                                           splits=[pt.Split(4, 3), pt.Split(7, 1)],
+                                           actual_start=pendulum.Date(2024, 3, 4),
+                                           remaining_duration=5)])
+    fig = plot.gantt(pt.schedule(p), group_by=None)
+    starts = sorted(mdates.num2date(b.get_x()).date().day
+                    for b in fig.axes[0].patches if b.get_height() > 0.3)
+    assert starts == [4, 11, 14], starts  # the actual bar, then the two pieces ahead
