@@ -18,8 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pendulum
 import pytest
 from hypothesis import HealthCheck, settings
+
+import projtrack as pt
 
 _TESTS = Path(__file__).resolve().parent
 
@@ -108,3 +111,15 @@ def mpxj() -> Iterator[Mpxj]:
         yield process
     finally:
         process.close()
+
+
+@pytest.fixture
+def split_project() -> pt.Project:
+    """Two split tasks after a 2-day task on ``standard`` (hand-worked in the tests using it)."""
+    return pt.Project(
+        id="s", start=pendulum.Date(2024, 3, 4),
+        activities=[pt.Activity(id="a", duration=2),
+                    pt.Activity(id="b", duration=10, splits=[pt.Split(2, 3), pt.Split(6, 1)]),
+                    pt.Activity(id="c", duration=36, duration_unit="h",
+                                splits=[pt.Split(12.5, 4)])],
+        links=[pt.Link(pred="a", succ="b"), pt.Link(pred="a", succ="c")])

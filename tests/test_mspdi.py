@@ -752,17 +752,8 @@ def _native_view(data: bytes) -> pt.Project:
     return read_mspdi(stripped)
 
 
-SPLIT_PROJECT = pt.Project(
-    id="s", start=pendulum.Date(2024, 3, 4),
-    activities=[pt.Activity(id="a", duration=2),
-                pt.Activity(id="b", duration=10, splits=[pt.Split(2, 3), pt.Split(6, 1)]),
-                pt.Activity(id="c", duration=36, duration_unit="h",
-                            splits=[pt.Split(12.5, 4)])],
-    links=[pt.Link(pred="a", succ="b"), pt.Link(pred="a", succ="c")])
-
-
-def test_splits_are_written_as_timephased_work() -> None:
-    data = mspdi_bytes(SPLIT_PROJECT)
+def test_splits_are_written_as_timephased_work(split_project: pt.Project) -> None:
+    data = mspdi_bytes(split_project)
     root = ET.fromstring(data)
     asg = {a.findtext(f"{NS}TaskUID"): a
            for a in root.find(f"{NS}Assignments").findall(f"{NS}Assignment")}
@@ -786,7 +777,7 @@ def test_splits_are_written_as_timephased_work() -> None:
     view = _native_view(data)
     assert [a.splits for a in view.activities] == [
         (), (pt.Split(16, 24), pt.Split(48, 8)), (pt.Split(12.5, 4),)]
-    assert read_mspdi(data) == SPLIT_PROJECT
+    assert read_mspdi(data) == split_project
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -408,7 +408,8 @@ def test_conformance_files_written_back(mpxj: Any, path: Path | None, tmp_path: 
     check(project, write_and_read(mpxj, project, tmp_path, path.stem))
 
 
-def test_split_tasks_as_mpxj_reads_them(mpxj: Any, tmp_path: Path) -> None:
+def test_split_tasks_as_mpxj_reads_them(mpxj: Any, tmp_path: Path,
+                                        split_project: pt.Project) -> None:
     """MPXJ finds the pieces of work of a split task in the timephased data written.
 
     Worked out by hand on ``standard`` (08-12, 13-17, Mon-Fri): after 2 days of
@@ -416,13 +417,7 @@ def test_split_tasks_as_mpxj_reads_them(mpxj: Any, tmp_path: Path) -> None:
     ``c`` works 12.5 h (to 13:30 on day two), pauses 4 h (to 08:30 on day three)
     and works the remaining 23.5 h.
     """
-    project = pt.Project(
-        id="s", start=pendulum.Date(2024, 3, 4),
-        activities=[pt.Activity(id="a", duration=2),
-                    pt.Activity(id="b", duration=10, splits=[pt.Split(2, 3), pt.Split(6, 1)]),
-                    pt.Activity(id="c", duration=36, duration_unit="h",
-                                splits=[pt.Split(12.5, 4)])],
-        links=[pt.Link(pred="a", succ="b"), pt.Link(pred="a", succ="c")])
+    project = split_project
     got = write_and_read(mpxj, project, tmp_path, "splits")
     check(project, got)
     pieces = {t["name"]: t["work_splits"] for t in got["tasks"]}
