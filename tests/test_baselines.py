@@ -165,7 +165,7 @@ def test_comparison_displays(chain: pt.Project) -> None:
         df["start"].dtype)
     assert df.loc[0, "start"].hour == 8
     html = cmp._repr_html_()
-    assert html.startswith("<table>") and "baseline &#x27;plan&#x27;" in html
+    assert '<table class="pt-table">' in html and "baseline &#x27;plan&#x27;" in html
     assert math.isclose(df["finish_variance"].sum(), 0)
 
 

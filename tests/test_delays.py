@@ -506,7 +506,7 @@ def test_every_result_has_records_pandas_html_and_a_summary(renhe: Any) -> None:
         for col in type(result).datetime_columns:
             assert "Asia/Shanghai" in str(df[col].dtype), col
         html = result._repr_html_()
-        assert html.startswith("<table>") and "</table>" in html
+        assert '<table class="pt-table">' in html and "</table>" in html
         text = result.summary()
         assert text and str(result) == text
     rows = a.planned_vs_built.to_records()

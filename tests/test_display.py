@@ -264,3 +264,20 @@ def test_progress_manual_updates(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (quiet.n, len(quiet)) == (2, 2)
     with pytest.raises(TypeError, match="update"):
         list(quiet)
+
+
+def test_every_rich_display_is_one_styled_table_renderer(renhe: pt.Project) -> None:
+    """Projects, schedules, check reports and result tables all render through
+    html_block + html_table: the same stylesheet, classes and truncation."""
+    sched = pt.schedule(renhe)
+    objects = [renhe, sched, pt.check(renhe), pt.compare(pt.baseline(renhe, name="now"), renhe),
+               pt.collapsed_as_built(renhe, to="bc-start")]
+    for obj in objects:
+        out = obj._repr_html_()
+        assert out.startswith('<div class="projtrack"><style>'), type(obj).__name__
+        assert '<table class="pt-table">' in out, type(obj).__name__
+        parse(out)
+    out = sched._repr_html_(max_rows=5)
+    critical = sum(r["critical"] for r in sched.to_records()[:5])
+    assert out.count('<tr class="pt-critical">') == critical
+    assert f"more activities ({len(renhe)} in all)" in out

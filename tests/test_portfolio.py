@@ -113,7 +113,7 @@ def test_displays(delays: Any) -> None:
     for result in (delays, delays.by_cause(), delays.by_agency(), delays.by_stage()):
         df = result.to_pandas()
         assert len(df) == len(result.to_records()) and list(df.columns) == list(result.columns)
-        assert result._repr_html_().startswith("<table>")
+        assert '<table class="pt-table">' in result._repr_html_()
         assert result.summary() == str(result)
     assert delays.summary().startswith("7 projects:")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import html
 from collections.abc import Iterator, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -686,43 +685,16 @@ class Schedule:
 
     # ------------------------------------------------------------------ display
     def _repr_html_(self, max_rows: int = 20) -> str:
-        n = len(self.ids)
-        head = list(range(min(n, max_rows)))
+        from projtrack._display import html_block, html_table
+
         cols = ("id", "name", "early_start", "early_finish", "late_start", "late_finish",
                 "total_float", "free_float", "critical")
-        cache: dict[int, Any] = {}
-
-        def cell(value: Any) -> str:
-            if value is None:
-                return ""
-            if isinstance(value, pendulum.DateTime):
-                return value.format("YYYY-MM-DD HH:mm")
-            if isinstance(value, float):
-                return "" if value != value else f"{value:g}"
-            if isinstance(value, bool):
-                return "✓" if value else ""
-            return html.escape(str(value))
-
-        rows = []
-        for pos in head:
-            rec = self._record(pos, cache)
-            tds = "".join(f"<td>{cell(rec[c])}</td>" for c in cols)
-            style = ' style="font-weight:bold"' if rec["critical"] else ""
-            rows.append(f"<tr{style}>{tds}</tr>")
-        more = (
-            f"<tr><td colspan='{len(cols)}'>… {n - len(head)} more activities</td></tr>"
-            if n > len(head)
-            else ""
-        )
-        header = "".join(f"<th>{c}</th>" for c in cols)
-        caption = html.escape(
-            f"Schedule of {self.project.id}: {n} activities, finish "
-            f"{self.finish.format('YYYY-MM-DD HH:mm Z')}, {int(self.critical.sum())} critical"
-        )
-        return (
-            f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
-            f"<tbody>{''.join(rows)}{more}</tbody></table>"
-        )
+        caption = (f"Schedule of {self.project.id}: {len(self.ids)} activities, finish "
+                   f"{self.finish.format('YYYY-MM-DD HH:mm Z')}, "
+                   f"{int(self.critical.sum())} critical")
+        return html_block(html_table(
+            iter(self), cols, max_rows=max_rows, total=len(self.ids), caption=caption,
+            what="activities", row_class=lambda r: "pt-critical" if r["critical"] else None))
 
     # ------------------------------------------------------------------ helpers
     @property

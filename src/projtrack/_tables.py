@@ -10,7 +10,6 @@ order and a one-paragraph :meth:`summary`. pandas is imported only inside
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,22 +43,6 @@ def fmt_days(value: float | None, *, sign: bool = False) -> str:
     if sign and value > 0:
         text = "+" + text
     return text
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "✓" if value else ""
-    if isinstance(value, _dt.date):
-        return html.escape(fmt_when(value))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return html.escape(fmt_days(value))
-    if isinstance(value, list | tuple):
-        return html.escape(", ".join(str(v) for v in value))
-    return html.escape(str(value))
 
 
 class ResultTable:
@@ -123,24 +106,11 @@ class ResultTable:
         return self.summary().splitlines()[0]
 
     def _repr_html_(self, max_rows: int = 30) -> str:
-        records = self.to_records()
+        from projtrack._display import html_block, html_table
+
         cols = self.html_columns or self.columns
-        head = records[:max_rows]
-        header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{_cell(rec.get(c))}</td>" for c in cols) + "</tr>"
-            for rec in head
-        )
-        more = (
-            f"<tr><td colspan='{len(cols)}'>… {len(records) - len(head)} more rows</td></tr>"
-            if len(records) > len(head)
-            else ""
-        )
-        caption = html.escape(self._caption())
-        return (
-            f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
-            f"<tbody>{rows}{more}</tbody></table>"
-        )
+        return html_block(html_table(self.to_records(), list(cols), max_rows=max_rows,
+                                     caption=self._caption()))
 
 
 def _as_datetime(value: Any, tz: str) -> _dt.datetime:

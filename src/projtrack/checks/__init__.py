@@ -806,32 +806,13 @@ class CheckReport:
 
     def _repr_html_(self, max_rows: int = 50) -> str:
         """A truncated HTML table for notebooks."""
-        esc = html.escape
-        colours = {"error": "#b00020", "warning": "#a15c00", "info": "#555"}
-        rows = []
-        for rec in self.to_records()[:max_rows]:
-            rows.append(
-                "<tr>"
-                f"<td><code>{esc(str(rec['check']))}</code></td>"
-                f"<td style='color:{colours.get(rec['severity'], '#000')}'>"
-                f"{esc(str(rec['severity']))}</td>"
-                f"<td>{esc(rec['message'])}"
-                + (f"<br><small>{esc(rec['hint'])}</small>" if rec["hint"] else "")
-                + "</td>"
-                f"<td>{esc(', '.join(str(a) for a in rec['activities']))}</td>"
-                f"<td>{esc(', '.join(rec['links']))}</td>"
-                "</tr>"
-            )
-        more = len(self.findings) - max_rows
-        if more > 0:
-            rows.append(f"<tr><td colspan='5'>... {more} more</td></tr>")
-        return (
-            f"<div><strong>{esc(self.summary())}</strong>"
-            "<table><thead><tr><th>check</th><th>severity</th><th>message</th>"
-            "<th>activities</th><th>links</th></tr></thead><tbody>"
-            + "".join(rows)
-            + "</tbody></table></div>"
-        )
+        from projtrack._display import html_block, html_table
+
+        table = html_table(
+            self.to_records(), ("check", "severity", "message", "hint", "activities", "links"),
+            max_rows=max_rows, what="findings",
+            cell_class=lambda key, value: f"pt-sev-{value}" if key == "severity" else None)
+        return html_block(f"<p><strong>{html.escape(self.summary())}</strong></p>", table)
 
     def __repr__(self) -> str:
         return f"<CheckReport {self.summary()}>"
