@@ -639,3 +639,43 @@ def test_cli_import_xer(tmp_path):
     assert pt.load(out) == read_xer(data)[1]
     result = runner.invoke(cli, ["import", str(src), "--project", "Z", "-o", str(out)])
     assert result.exit_code == 1 and "no project 'Z'" in result.output
+
+
+def test_gc_pause_is_counted_across_threads() -> None:
+    """Two reads in two threads: the collector stays paused until the last one ends,
+    then comes back on; a caller that turned it off keeps it off."""
+    import gc
+    import threading
+
+    from projtrack.interop._common import gc_paused
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with gc_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with gc_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first left"] = gc.isenabled()
+        seen["after both left"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"after the first left": False, "after both left": True}
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -13,6 +13,7 @@ import gc
 import math
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,11 @@ _DATETIME = re.compile(
 )
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0  # reads and writes under way that paused the collector
+_gc_was_enabled = False
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Hold the cyclic garbage collector while millions of acyclic objects are made.
@@ -52,27 +58,37 @@ def gc_paused() -> Iterator[None]:
     all of them again (about half the time of a 1e5-activity read or write).
     They form no reference cycles; any cyclic garbage made meanwhile is
     collected once the collector resumes. Nothing else is touched (no
-    ``gc.freeze``, no thresholds): the previous state is restored exactly, so
-    a caller that disabled the collector keeps it off, and nested uses are
-    harmless.
+    ``gc.freeze``, no thresholds).
+
+    The collector is process-wide, so uses are counted: the first to enter
+    pauses it, the last to leave restores the state the first one found.
+    Nested uses and reads in several threads at once are harmless, and a
+    caller that disabled the collector keeps it off.
 
     Examples
     --------
     >>> import gc
     >>> with gc_paused():
+    ...     with gc_paused():
+    ...         pass
     ...     gc.isenabled()
     False
     >>> gc.isenabled()
     True
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def read_input(source: str | os.PathLike[str] | bytes, what: str) -> tuple[bytes, str]:
