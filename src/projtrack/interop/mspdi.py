@@ -2221,8 +2221,9 @@ def write_mspdi(project: Project, path: str | os.PathLike[str], *,
         Target file; written atomically (all or nothing).
     schedule
         The :func:`projtrack.schedule` of ``project`` whose dates to write.
-        ``None`` (the default) computes it with the project's own data date
-        and options. ``False`` writes the logic only, without dates (every
+        ``None`` (the default) computes it as ``pt.schedule(project)`` does,
+        with the project's own data date and options (``schedule_computed``
+        observers included). ``False`` writes the logic only, without dates (every
         task that has not started then starts at the project start), for a
         project whose schedule cannot be computed.
 
