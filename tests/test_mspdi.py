@@ -745,11 +745,12 @@ _OVERLAY = re.compile(rb"<ExtendedAttribute>\s*<FieldID>\d+</FieldID>\s*<Value>.
                       rb"</ExtendedAttribute>", re.S)
 
 
-def _native_view(data: bytes) -> pt.Project:
-    """What another tool sees: the file without projtrack's JSON field."""
+def _native_view(data: bytes, timezone: str | None = None) -> pt.Project:
+    """What another tool sees: the file without projtrack's JSON field (which holds the
+    time zone too: MSPDI has local times only)."""
     stripped = _OVERLAY.sub(b"", data)
     assert b"<FieldID>" not in stripped.split(b"</ExtendedAttributes>", 1)[1]
-    return read_mspdi(stripped)
+    return read_mspdi(stripped, timezone=timezone)
 
 
 def test_splits_are_written_as_timephased_work(split_project: pt.Project) -> None:
@@ -808,3 +809,42 @@ def test_other_tools_see_the_splits_ahead(project: pt.Project) -> None:
                 for v in (s.after, s.pause)]
         got = [v for s in view.activity(uids[act.id]).splits for v in (s.after, s.pause)]
         assert got == pytest.approx(want, abs=1e-3), act.id
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(projects())
+def test_mspdi_view_is_what_the_file_holds(project: pt.Project) -> None:
+    """mspdi_view equals reading the written file without projtrack's own field."""
+    from projtrack.interop import mspdi_view
+
+    try:
+        sched = pt.schedule(project)
+    except pt.CalendarError:
+        return
+    assert mspdi_view(project, schedule=sched) == _native_view(
+        mspdi_bytes(project, schedule=sched), project.timezone)
+
+
+def test_cli_export_notes_where_ms_project_would_schedule_differently(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from projtrack.cli import cli
+
+    # An 8-hour lag from a standard to a round-the-clock calendar: projtrack counts it
+    # on the predecessor's calendar by default (as P6 does), MS Project on the
+    # successor's. With projtrack set to MS Project's rules, no note.
+    p = pt.Project(id="p", start=pendulum.Date(2024, 3, 6),
+                   activities=[pt.Activity(id="a", duration=3),
+                               pt.Activity(id="b", duration=1, calendar="7d")],
+                   links=[pt.Link(pred="a", succ="b", lag=8, lag_unit="h")])
+    for options, noted in ((pt.ScheduleOptions(), True),
+                           (pt.ScheduleOptions(lag_calendar="successor",
+                                               ss_lag_from="actual_start"), False)):
+        source = tmp_path / "p.yaml"
+        pt.save(p.replace(options=options), source)
+        result = CliRunner().invoke(cli, ["export", str(source), "--to", "mspdi", "-o",
+                                          str(tmp_path / "p.xml")])
+        assert result.exit_code == 0, result.output
+        assert ("MS Project would schedule 1 of 2 activities differently (b); options MS "
+                "Project does not have: lag_calendar='predecessor'" in result.output) is noted
+        assert ("note:" in result.output) is noted, result.output

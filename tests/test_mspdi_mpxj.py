@@ -551,3 +551,23 @@ def test_mpxj_cpm_agrees_on_plain_dates(mpxj: Any, calendar: str, tmp_path: Path
         "2024-03-06T00:00" if round_the_clock else "2024-03-06T08:00")
     assert _minute(got["schedule"]["10"]["early_start"]) == (
         "2024-03-06T20:00" if round_the_clock else "2024-03-06T13:00")
+
+
+def test_mpxj_schedules_the_written_file_as_mspdi_view_predicts(mpxj: Any,
+                                                                tmp_path: Path) -> None:
+    """Where projtrack's options have no MSPDI form, MPXJ's MS Project scheduler gives
+    the dates of ``mspdi_view``, not projtrack's: the export's note is right."""
+    from projtrack.interop import mspdi_view
+
+    project = pt.Project(
+        id="lags", start=pendulum.Date(2024, 3, 6),
+        activities=[pt.Activity(id="a", duration=3),
+                    pt.Activity(id="b", duration=1, calendar="7d")],
+        links=[pt.Link(pred="a", succ="b", lag=1)])  # lag_calendar: predecessor (P6's)
+    got = write_and_read(mpxj, project, tmp_path, "lags", schedule=_project_start(project))
+    assert "schedule_error" not in got, got.get("schedule_error")
+    theirs = got["schedule"]["2"]["early_start"]
+    view = pt.schedule(mspdi_view(project))[2]["early_start"]
+    ours = pt.schedule(project)["b"]["early_start"]
+    assert _minute(theirs) == view.strftime("%Y-%m-%dT%H:%M") != ours.strftime(
+        "%Y-%m-%dT%H:%M")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from projtrack._model import Project
 from projtrack.exceptions import ProjtrackError
 
-__all__ = ["export_command", "import_command", "read_foreign"]
+__all__ = ["export_command", "import_command", "ms_project_differences", "read_foreign"]
 
 _SUFFIXES = {".xer": "xer", ".xml": "mspdi", ".csv": "csv"}
 
@@ -124,14 +125,71 @@ def export_command(file: str, target: str, output: str, project_id: str | None,
     The file carries projtrack's computed schedule (task dates, slack,
     critical flags) unless --logic-only is given.
     """
+    from projtrack.algorithms.cpm import schedule
     from projtrack.interop import write_mspdi
 
     try:
         project = read_foreign(file, project_id=project_id)
-        write_mspdi(project, output, schedule=False if logic_only else None)
+        sched = None if logic_only else schedule(project)
+        write_mspdi(project, output, schedule=False if sched is None else sched)
     except ProjtrackError as exc:
         click.echo(str(exc))
         for note in getattr(exc, "__notes__", ()):
             click.echo(note)
+        if not logic_only:
+            click.echo("to write the logic without computed dates, add --logic-only")
         raise SystemExit(1) from None
     click.echo(f"{output}: {project.id} as {target} ({len(project.activities)} activities)")
+    if sched is not None:
+        note = ms_project_differences(project, sched)
+        if note:
+            click.echo(note)
+
+
+def ms_project_differences(project: Project, sched: Any) -> str | None:
+    """A note when MS Project would schedule the written file differently, else ``None``.
+
+    Schedules :func:`~projtrack.interop.mspdi_view` (what MS Project reads)
+    and compares the early dates of the unfinished activities.
+
+    Examples
+    --------
+    >>> import pendulum, projtrack as pt
+    >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 6),
+    ...                activities=[pt.Activity(id="a", duration=3),
+    ...                            pt.Activity(id="b", duration=1, calendar="7d")],
+    ...                links=[pt.Link(pred="a", succ="b", lag=1)])
+    >>> print(ms_project_differences(p, pt.schedule(p)))  # doctest: +NORMALIZE_WHITESPACE
+    note: MS Project would schedule 1 of 2 activities differently (b); options MS Project
+    does not have: lag_calendar='predecessor', ss_lag_from='early_start';
+    projtrack.interop.mspdi_view shows what the file holds
+    >>> same = p.replace(activities=[pt.Activity(id="a", duration=3),
+    ...                              pt.Activity(id="b", duration=1)])
+    >>> ms_project_differences(same, pt.schedule(same)) is None
+    True
+    """
+    from projtrack.algorithms.cpm import schedule
+    from projtrack.interop.mspdi import mspdi_view
+
+    try:
+        view = mspdi_view(project, schedule=sched)
+        theirs = schedule(view)
+    except ProjtrackError:
+        return None  # the view does not schedule: nothing to compare
+    differ = [
+        act.id for act, mine, other in zip(project.activities, sched, theirs, strict=True)
+        if mine["status"] != "finished"
+        and (mine["early_start"], mine["early_finish"]) != (other["early_start"],
+                                                             other["early_finish"])
+    ]
+    if not differ:
+        return None
+    shown = ", ".join(str(i) for i in differ[:5]) + (", ..." if len(differ) > 5 else "")
+    # The options that move early dates, where MS Project has its own rule.
+    options = [f"{name}={getattr(project.options, name)!r}"
+               for name in ("lag_calendar", "progress", "ss_lag_from")
+               if getattr(project.options, name) != getattr(view.options, name)]
+    why = (f"; options MS Project does not have: {', '.join(options)}" if options else "")
+    return (f"note: MS Project would schedule {len(differ)} of {len(project.activities)} "
+            f"activities differently ({shown}){why}; projtrack.interop.mspdi_view shows "
+            "what the file holds")

@@ -92,7 +92,7 @@ from projtrack.interop._common import (
 if TYPE_CHECKING:
     from projtrack.calendars import WorkCalendar
 
-__all__ = ["read_mspdi", "stored_results", "write_mspdi"]
+__all__ = ["mspdi_view", "read_mspdi", "stored_results", "write_mspdi"]
 
 NS = "http://schemas.microsoft.com/project"
 PROJTRACK_FIELD_ID = "188743731"  # Task Text1
@@ -2190,6 +2190,48 @@ def _mspdi_bytes(project: Project, schedule: Schedule | Literal[False] | None = 
         _sub(ext, "Value", json.dumps(overlay, ensure_ascii=True, separators=(",", ":")))
         te.append(ext)
     return _serialize(root)
+
+
+def mspdi_view(project: Project, *, schedule: Schedule | Literal[False] | None = None
+               ) -> Project:
+    """The project as MS Project and other tools see the file :func:`write_mspdi` writes.
+
+    That is the MSPDI elements alone, without projtrack's own JSON field:
+    what MS Project, ProjectLibre or MPXJ read, and so what they schedule.
+    Values MSPDI cannot hold (a second constraint, P6-style scheduling
+    options such as the lag calendar, Chinese names, parties...) are not in
+    it. Scheduling the view shows where MS Project's dates would differ from
+    projtrack's. Activities are in the same order; their ids are the task
+    UIDs; durations are in hours; times are in the project's time zone
+    (MSPDI holds local times only).
+
+    Parameters
+    ----------
+    project
+        The project.
+    schedule
+        As for :func:`write_mspdi` (split tasks need the schedule).
+
+    Examples
+    --------
+    >>> p = pt.Project(id="p", start=pendulum.Date(2024, 3, 6),
+    ...                activities=[pt.Activity(id="a", duration=3),
+    ...                            pt.Activity(id="b", duration=1, calendar="7d")],
+    ...                links=[pt.Link(pred="a", succ="b", lag=1)],
+    ...                options=pt.ScheduleOptions(lag_calendar="predecessor"))
+    >>> view = mspdi_view(p)
+    >>> [a.id for a in view.activities], view.options.lag_calendar
+    ([1, 2], 'successor')
+    >>> # a ends Friday 17:00. projtrack counts the 1-day lag on a's calendar (to Monday
+    >>> # 17:00); MS Project counts 8 hours on b's round-the-clock one (to Saturday 01:00).
+    >>> str(pt.schedule(p)["b"]["early_start"]), str(pt.schedule(view)[2]["early_start"])
+    ('2024-03-11 17:00:00+08:00', '2024-03-09 01:00:00+08:00')
+    """
+    if not isinstance(project, Project):
+        raise FileFormatError(f"{project!r} is not a Project", field="project")
+    with gc_paused():
+        root, _ = _build_tree(project, _uids(project), _computed_dates(project, schedule))
+        return _build_view(_Doc(root, {}, "<written>"), project.timezone, native=False)
 
 
 def write_mspdi(project: Project, path: str | os.PathLike[str], *,
