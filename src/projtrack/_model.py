@@ -538,6 +538,32 @@ class Activity:
                 )
             previous = split.after
 
+    def work_done(self) -> float:
+        """Work done so far, in the duration unit, as the scheduler counts it.
+
+        None before the actual start; then ``duration - remaining_duration``,
+        else ``percent_complete`` of the duration, else none yet. (A finished
+        activity's remaining work is nil whatever these say: the scheduler does
+        not ask.)
+
+        Examples
+        --------
+        >>> started = pendulum.Date(2024, 1, 2)
+        >>> Activity(id=1, duration=10, remaining_duration=6).work_done()  # not started
+        0.0
+        >>> Activity(id=1, duration=10, actual_start=started, remaining_duration=6).work_done()
+        4.0
+        >>> Activity(id=1, duration=10, actual_start=started, percent_complete=25).work_done()
+        2.5
+        """
+        if self.actual_start is None:
+            return 0.0
+        if self.remaining_duration is not None:
+            return float(self.duration) - float(self.remaining_duration)
+        if self.percent_complete is not None:
+            return float(self.duration) * self.percent_complete / 100.0
+        return 0.0
+
     def pauses_ahead(self, done: float = 0.0) -> float:
         """Total pause still ahead once ``done`` of the work is done.
 

@@ -11,6 +11,7 @@ import numpy as np
 import pendulum
 
 from projtrack._kernel import NONE
+from projtrack._time import unit_minutes
 from projtrack._worktime import from_minutes
 from projtrack.exceptions import UnknownReferenceError, ValidationError
 
@@ -335,19 +336,13 @@ class Schedule:
         start, finish = record["early_start"], record["early_finish"]
         act = self.project.activity(activity_id)
         total = float(act.duration)
-        done = 0.0  # work done so far, in the activity's unit, as the engine counts it
-        if act.actual_start is not None and record["status"] == "in_progress":
-            if act.remaining_duration is not None:
-                done = total - float(act.remaining_duration)
-            elif act.percent_complete is not None:
-                done = total * act.percent_complete / 100.0
+        done = act.work_done()
         ahead = [s for s in act.splits if done <= s.after < total]
         if not ahead:
             return [(start, finish)]
         elapsed = act.duration_unit in ("ed", "eh")
         cal = None if elapsed else get_calendar(act.calendar, self.project)
-        per_unit = {"h": 60.0, "eh": 60.0, "ed": 1440.0}.get(
-            act.duration_unit, float(cal.minutes_per_day) if cal is not None else 0.0)
+        per_unit = unit_minutes(act.duration_unit, cal.minutes_per_day if cal else 0)
 
         def advance(at: pendulum.DateTime, amount: float, convention: str
                     ) -> pendulum.DateTime:

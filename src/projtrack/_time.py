@@ -144,6 +144,22 @@ def is_aware(value: Any) -> bool:
     return isinstance(value, _dt.date)
 
 
+def unit_minutes(unit: str, minutes_per_day: float) -> float:
+    """Minutes in one unit of a duration or lag.
+
+    ``d`` is a working day of ``minutes_per_day`` (the calendar's), ``h`` and
+    ``eh`` an hour, ``ed`` a day of 24 hours.
+
+    Examples
+    --------
+    >>> unit_minutes("d", 480), unit_minutes("ed", 480), unit_minutes("h", 480)
+    (480, 1440, 60)
+    """
+    if unit == "d":
+        return minutes_per_day
+    return 1440 if unit == "ed" else 60
+
+
 def finite_number(value: Any) -> bool:
     """Whether ``value`` is an int or float (not a bool) and finite."""
     return (

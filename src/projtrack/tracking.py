@@ -47,6 +47,7 @@ import pendulum
 
 from projtrack._baseline import Baseline, BaselineActivity
 from projtrack._tables import ResultTable, fmt_days, fmt_when
+from projtrack._time import unit_minutes
 from projtrack.exceptions import UnknownReferenceError, ValidationError
 
 if TYPE_CHECKING:
@@ -139,8 +140,8 @@ class _Clock:
         The span is the work plus any planned pauses (splits): a pause that was
         planned is not a delay.
         """
-        factor = {"d": self.mpd(self.calendar_name(act)), "h": 60, "ed": 1440, "eh": 60}
-        return round((act.duration + act.pauses_ahead()) * factor[act.duration_unit])
+        mpd = self.mpd(self.calendar_name(act)) if act.duration_unit == "d" else 0
+        return round((act.duration + act.pauses_ahead()) * unit_minutes(act.duration_unit, mpd))
 
 
 def _dates(

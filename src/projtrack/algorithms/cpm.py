@@ -362,17 +362,9 @@ class _Run:
         for p, act in self.split_acts.items():
             if self.status[p] == FINISHED:
                 continue
-            # Work done so far, in the activity's unit, and the pauses still ahead.
-            total = float(value[p])
-            rem, pct = self.remaining_value[p]
-            if self.status[p] == NOT_STARTED:
-                done = 0.0
-            elif rem is not None:
-                done = float(act.duration) - rem
-            elif pct is not None:
-                done = float(act.duration) * pct / 100.0
-            else:
-                done = 0.0
+            # The pauses still ahead of the work done (within a duration overridden
+            # by with_durations too).
+            done, total = act.work_done(), float(value[p])
             ahead = sum(s.pause for s in act.splits if done <= s.after < total)
             planned[p] = planned[p] + ahead * factor[p]
         out: np.ndarray = np.rint(planned).astype(np.int64)

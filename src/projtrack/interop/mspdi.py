@@ -77,7 +77,7 @@ from projtrack._model import (
     Split,
 )
 from projtrack._schedule import Schedule
-from projtrack._time import DEFAULT_TIMEZONE, check_timezone
+from projtrack._time import DEFAULT_TIMEZONE, check_timezone, unit_minutes
 from projtrack.exceptions import FileFormatError, ImportFormatError, ProjtrackError
 from projtrack.interop._common import (
     MAX_HOURS,
@@ -1087,12 +1087,7 @@ def _with_splits(r: _Reader, project: Project) -> Project:
             continue
         cal = get_calendar(act.calendar, project)
         begin = local_datetime(min(a for a, _, v in rows if v > 0), tz)
-        done = 0.0  # work done so far, as the engine counts it
-        if act.actual_start is not None:
-            if act.remaining_duration is not None:
-                done = float(act.duration) - float(act.remaining_duration)
-            elif act.percent_complete is not None:
-                done = float(act.duration) * act.percent_complete / 100.0
+        done = act.work_done()  # as the engine counts it
         splits: list[Split] = []
         paused = 0.0
         for a, b in gaps:
@@ -1946,12 +1941,8 @@ def _build_tree(project: Project, uids: dict[Any, int], dates: _Dates | None
             _sub(te, "ActualFinish", finish)
         if act.actual_start is not None:
             # Work done so far (MS Project always writes it for started tasks).
-            if act.actual_finish is not None:
-                done = act.duration
-            elif act.remaining_duration is not None:
-                done = max(0.0, act.duration - act.remaining_duration)
-            else:
-                done = act.duration * (act.percent_complete or 0) / 100
+            done = (act.duration if act.actual_finish is not None
+                    else max(0.0, act.work_done()))
             _sub(te, "ActualDuration", _pt(_seconds(done, act.duration_unit, cal_mpd)))
         if act.actual_finish is not None:
             _sub(te, "RemainingDuration", _pt(0))
@@ -2035,11 +2026,7 @@ def _split_assignments(root: Element, project: Project, uids: dict[Any, int],
 
 
 def _seconds(value: float, unit: str, minutes_per_day: int) -> float:
-    if unit == "h" or unit == "eh":
-        return value * 3600
-    if unit == "ed":
-        return value * 86400
-    return value * minutes_per_day * 60
+    return value * unit_minutes(unit, minutes_per_day) * 60
 
 
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
