@@ -126,12 +126,12 @@ def export_command(file: str, target: str, output: str, project_id: str | None,
     critical flags) unless --logic-only is given.
     """
     from projtrack.algorithms.cpm import schedule
-    from projtrack.interop import write_mspdi
+    from projtrack.interop.mspdi import _write
 
     try:
         project = read_foreign(file, project_id=project_id)
         sched = None if logic_only else schedule(project)
-        write_mspdi(project, output, schedule=False if sched is None else sched)
+        view = _write(project, output, False if sched is None else sched)
     except ProjtrackError as exc:
         click.echo(str(exc))
         for note in getattr(exc, "__notes__", ()):
@@ -141,16 +141,18 @@ def export_command(file: str, target: str, output: str, project_id: str | None,
         raise SystemExit(1) from None
     click.echo(f"{output}: {project.id} as {target} ({len(project.activities)} activities)")
     if sched is not None:
-        note = ms_project_differences(project, sched)
+        note = ms_project_differences(project, sched, view=view)
         if note:
             click.echo(note)
 
 
-def ms_project_differences(project: Project, sched: Any) -> str | None:
+def ms_project_differences(project: Project, sched: Any, *, view: Project | None = None
+                           ) -> str | None:
     """A note when MS Project would schedule the written file differently, else ``None``.
 
-    Schedules :func:`~projtrack.interop.mspdi_view` (what MS Project reads)
-    and compares the early dates of the unfinished activities.
+    Schedules :func:`~projtrack.interop.mspdi_view` (what MS Project reads;
+    ``view`` when the writer already made it) and compares the early dates of
+    the unfinished activities.
 
     Examples
     --------
@@ -172,7 +174,8 @@ def ms_project_differences(project: Project, sched: Any) -> str | None:
     from projtrack.interop.mspdi import mspdi_view
 
     try:
-        view = mspdi_view(project, schedule=sched)
+        if view is None:
+            view = mspdi_view(project, schedule=sched)
         theirs = schedule(view)
     except ProjtrackError:
         return None  # the view does not schedule: nothing to compare

@@ -1232,7 +1232,7 @@ def _activity(r: _Reader, row: _TaskRow, raw: dict[str, str | None], wbs: tuple[
             remaining_duration=remaining,
             percent_complete=percent if percent is None or percent != int(percent)
             else int(percent),
-            description=(get("Notes") or "") if "Notes" in raw else "",
+            description=get("Notes") or "",
             attrs=attrs,
         )
     except ProjtrackError as exc:
@@ -1293,26 +1293,14 @@ def _links(r: _Reader, raw: list[tuple[Element, int, Element]],
                                                          fmt in DAY_FORMATS)
             lag, unit = amount
         line = elem_lines.get(id(link))
-        if pred not in summaries and succ not in summaries:
-            # The usual link, between two tasks (what the loops below do for one pair).
-            if pred not in known or succ not in known:
-                if succ in known or pred in known:
-                    dangling.append({"pred": pred, "succ": succ, "type": ltype,
-                                     "reason": skipped.get(pred if pred not in known else succ,
-                                                           "unknown task")})
-                continue
-            if pred == succ:
-                continue
-            try:
-                links.append(Link(pred=pred, succ=succ, type=ltype, lag=lag, lag_unit=unit))
-            except ProjtrackError as exc:
-                raise r.doc.where(link, path).relocate(exc) from None
-            lines.append(line)
-            continue
-        preds = children.get(pred, []) if pred in summaries else [pred]
-        succs = children.get(succ, []) if succ in summaries else [succ]
-        summary_links.append({"pred": pred, "succ": succ, "type": ltype, "lag": lag,
-                              "lag_unit": unit})
+        preds: Iterable[int] = (pred,)
+        succs: Iterable[int] = (succ,)
+        if pred in summaries or succ in summaries:
+            # A link to or from a summary task binds the tasks under it.
+            preds = children.get(pred, []) if pred in summaries else preds
+            succs = children.get(succ, []) if succ in summaries else succs
+            summary_links.append({"pred": pred, "succ": succ, "type": ltype, "lag": lag,
+                                  "lag_unit": unit})
         for p in preds:
             for s in succs:
                 if p not in known or s not in known:
@@ -1694,7 +1682,7 @@ class _PlainDates:
             except ProjtrackError:
                 pass  # no calendar data there (cn outside its years): the ordinary day
             else:
-                return at.in_timezone(self.tz).strftime("%Y-%m-%dT%H:%M:%S")
+                return _local_text(at, self.tz)
         first, last = _ordinary_day(work)
         return _day_at(day, last if finish else first)
 
@@ -1767,7 +1755,7 @@ class _Dates:
 
     def __init__(self, sched: Schedule) -> None:
         self.schedule = sched
-        self.origin = _dt.datetime.combine(sched.origin, _dt.time())
+        self.origin = sched.origin
         self.es = sched.early_start_minutes.tolist()
         self.ef = sched.early_finish_minutes.tolist()
         self.ls = sched.late_start_minutes.tolist()
@@ -1781,8 +1769,7 @@ class _Dates:
     def text(self, minutes: int) -> str:
         found = self._texts.get(minutes)
         if found is None:
-            found = self._texts[minutes] = (
-                self.origin + _dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S")
+            found = self._texts[minutes] = _day_at(self.origin, minutes)
         return found
 
 
@@ -2110,10 +2097,8 @@ def mspdi_bytes(project: Project, *, schedule: Schedule | Literal[False] | None 
     >>> b"<FinishDate>" in mspdi_bytes(p, schedule=False)
     False
     """
-    if not isinstance(project, Project):
-        raise FileFormatError(f"{project!r} is not a Project", field="project")
     with gc_paused():  # millions of acyclic objects (see gc_paused)
-        return _mspdi_bytes(project, schedule)
+        return _document(project, schedule)[0]
 
 
 def _computed_dates(project: Project, schedule: Schedule | Literal[False] | None
@@ -2137,8 +2122,12 @@ def _computed_dates(project: Project, schedule: Schedule | Literal[False] | None
     return _Dates(schedule)
 
 
-def _mspdi_bytes(project: Project, schedule: Schedule | Literal[False] | None = None
-                 ) -> bytes:
+def _tree_and_view(project: Project, schedule: Schedule | Literal[False] | None
+                   ) -> tuple[Element, dict[int, Element], dict[Any, int], Project]:
+    """The document tree (without projtrack's field), its elements and UIDs, and the
+    project the reader sees in it (:func:`mspdi_view`)."""
+    if not isinstance(project, Project):
+        raise FileFormatError(f"{project!r} is not a Project", field="project")
     uids = _uids(project)
     root, elems = _build_tree(project, uids, _computed_dates(project, schedule))
     try:
@@ -2148,6 +2137,13 @@ def _mspdi_bytes(project: Project, schedule: Schedule | Literal[False] | None = 
         view = _build_view(_Doc(root, {}, "<written>"), project.timezone, native=False)
     except ProjtrackError as exc:  # pragma: no cover - a writer bug, not a user error
         raise FileFormatError(f"the MSPDI writer produced a file it cannot read: {exc}") from exc
+    return root, elems, uids, view
+
+
+def _document(project: Project, schedule: Schedule | Literal[False] | None
+              ) -> tuple[bytes, Project]:
+    """The MSPDI bytes, with projtrack's field where the view differs, and the view."""
+    root, elems, uids, view = _tree_and_view(project, schedule)
     try:
         original = _json_value(to_dict(project))
         written = to_dict(view)
@@ -2176,7 +2172,7 @@ def _mspdi_bytes(project: Project, schedule: Schedule | Literal[False] | None = 
         _sub(ext, "FieldID", PROJTRACK_FIELD_ID)
         _sub(ext, "Value", json.dumps(overlay, ensure_ascii=True, separators=(",", ":")))
         te.append(ext)
-    return _serialize(root)
+    return _serialize(root), view
 
 
 def mspdi_view(project: Project, *, schedule: Schedule | Literal[False] | None = None
@@ -2214,11 +2210,8 @@ def mspdi_view(project: Project, *, schedule: Schedule | Literal[False] | None =
     >>> str(pt.schedule(p)["b"]["early_start"]), str(pt.schedule(view)[2]["early_start"])
     ('2024-03-11 17:00:00+08:00', '2024-03-09 01:00:00+08:00')
     """
-    if not isinstance(project, Project):
-        raise FileFormatError(f"{project!r} is not a Project", field="project")
     with gc_paused():
-        root, _ = _build_tree(project, _uids(project), _computed_dates(project, schedule))
-        return _build_view(_Doc(root, {}, "<written>"), project.timezone, native=False)
+        return _tree_and_view(project, schedule)[3]
 
 
 def write_mspdi(project: Project, path: str | os.PathLike[str], *,
@@ -2234,8 +2227,10 @@ def write_mspdi(project: Project, path: str | os.PathLike[str], *,
     each task's ``Start`` and ``Finish``, early and late dates,
     ``TotalSlack``, ``FreeSlack`` and ``Critical``, and the project's
     ``FinishDate``. Tools that show a file without rescheduling it (viewers,
-    converters, MPXJ) then show projtrack's dates; MS Project and
-    ProjectLibre reschedule it on opening and find the same dates.
+    converters, MPXJ) then show projtrack's dates. MS Project and
+    ProjectLibre reschedule it on opening, by MS Project's rules: they find
+    the same dates where the project follows those rules, and
+    :func:`mspdi_view` shows where it does not (P6's lag calendar, for one).
 
     :func:`read_mspdi` reads the file back to an equal project: values MSPDI
     cannot hold exactly are stored as JSON in the ``Text1`` custom field
@@ -2270,4 +2265,13 @@ def write_mspdi(project: Project, path: str | os.PathLike[str], *,
     >>> b"<Start>2024-03-06T13:00:00</Start>" in target.read_bytes()   # pour: 4 h lag, lunch
     True
     """
-    write_atomic(path, mspdi_bytes(project, schedule=schedule))
+    _write(project, path, schedule)
+
+
+def _write(project: Project, path: str | os.PathLike[str],
+           schedule: Schedule | Literal[False] | None) -> Project:
+    """:func:`write_mspdi`, returning what :func:`mspdi_view` would (built once)."""
+    with gc_paused():  # millions of acyclic objects (see gc_paused)
+        data, view = _document(project, schedule)
+    write_atomic(path, data)
+    return view
